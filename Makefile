@@ -1,0 +1,69 @@
+# The course in two commands:  make lab  (set up, then open JupyterLab)  ·  make test  (set up, then every test)
+# Setup is idempotent: .venv is created once, and reinstalled only when pyproject.toml or constraints.txt change.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+PORT   ?= 8888
+
+.PHONY: help install lab test lint unit notebooks execute figures bench lock clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab        set up .venv (first time only) and open the course in JupyterLab"
+	@echo "make test       set up .venv (first time only) and run every test: ruff, unit tests, notebooks (nbval)"
+	@echo "make install    only set up .venv"
+	@echo "make execute    re-run every notebook top to bottom in a fresh kernel and store its outputs"
+	@echo "make bench      print the benchmarks in benchmarks/"
+	@echo "make environment.yml   regenerate environment.yml from pyproject.toml"
+	@echo "make lock       refresh constraints.txt (exact versions) from the current .venv"
+	@echo "make clean      remove .venv and caches"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "The course needs Python 3.11 or newer; '$(PYTHON)' is older. Try: make $(MAKECMDGOALS) PYTHON=python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+	@echo "course environment ready in $(VENV)"
+
+lab: install
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.port=$(PORT) 00_start_here.ipynb
+
+lint: install
+	$(BIN)/ruff check .
+
+unit: install
+	$(BIN)/python -m pytest tests
+
+# Notebooks are compared cell by cell with their stored outputs (see tools/nbval_sanitize.cfg).
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tools/nbval_sanitize.cfg
+notebooks: install
+	$(BIN)/python -m pytest $(NBVAL_FLAGS) notebooks
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python tools/sync_environment.py --check
+	$(BIN)/python -m pytest tests notebooks $(NBVAL_FLAGS)
+
+execute: install
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+bench: install
+	$(BIN)/python benchmarks/optimizer_step.py
+
+environment.yml: pyproject.toml
+	$(PYTHON) tools/sync_environment.py
+
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check \
+	  | grep -v -E '^(torch|optim-course)==' > constraints.txt.new
+	{ echo "# Exact versions the course is tested with (make lock). torch is pinned in pyproject.toml."; \
+	  cat constraints.txt.new; } > constraints.txt && rm constraints.txt.new
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -prune -exec rm -rf {} +
