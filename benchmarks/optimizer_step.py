@@ -34,7 +34,11 @@ CASES = [  # (label, course_lib class, torch class, hyperparameters)
 def make_params(device: str) -> list[torch.Tensor]:
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Linear(784, 1024), torch.nn.ReLU(), torch.nn.Linear(1024, 200), torch.nn.ReLU(), torch.nn.Linear(200, 10)
+        torch.nn.Linear(784, 1024),
+        torch.nn.ReLU(),
+        torch.nn.Linear(1024, 200),
+        torch.nn.ReLU(),
+        torch.nn.Linear(200, 10),
     ).to(device)
     params = list(model.parameters())
     for p in params:

@@ -467,7 +467,7 @@ class SGD(_RuleOptimizer):
 
 
 class Adagrad(_RuleOptimizer):
-    __doc__ = f"""Adagrad: a per-coordinate step that shrinks as squared gradients pile up; ``torch.optim.Adagrad``'s twin.
+    __doc__ = f"""Adagrad: per-coordinate steps that shrink as squared gradients add up; ``torch.optim.Adagrad``'s twin.
 
     ``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, *,
     maximize=False)``. State per parameter, created at construction as torch does: ``step`` and ``sum``.
@@ -602,7 +602,7 @@ class RMSprop(_RuleOptimizer):
 
 
 class Adam(_RuleOptimizer):
-    __doc__ = f"""Adam: a step built from moving averages of the gradient and of its square; ``torch.optim.Adam``'s twin.
+    __doc__ = f"""Adam: steps from moving averages of the gradient and of its square; twin of ``torch.optim.Adam``.
 
     ``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, maximize=False)``.
     Adam does not change ``lr``: it scales each coordinate's step by its own gradient history. Here

@@ -35,7 +35,12 @@ CONFIGS = [
     ),
     ("adagrad-maximize", optim.Adagrad, torch.optim.Adagrad, dict(lr=0.05, maximize=True)),
     ("rmsprop-defaults", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.005)),
-    ("rmsprop-alpha-eps-wd", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.005, alpha=0.9, eps=1e-4, weight_decay=0.05)),
+    (
+        "rmsprop-alpha-eps-wd",
+        optim.RMSprop,
+        torch.optim.RMSprop,
+        dict(lr=0.005, alpha=0.9, eps=1e-4, weight_decay=0.05),
+    ),
     ("rmsprop-momentum", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.002, momentum=0.9)),
     ("rmsprop-centered", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.002, centered=True)),
     (
@@ -48,7 +53,12 @@ CONFIGS = [
     ("adam-betas-eps", optim.Adam, torch.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)),
     ("adam-l2", optim.Adam, torch.optim.Adam, dict(lr=0.01, weight_decay=0.1)),
     ("adam-amsgrad", optim.Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
-    ("adam-amsgrad-l2-maximize", optim.Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True)),
+    (
+        "adam-amsgrad-l2-maximize",
+        optim.Adam,
+        torch.optim.Adam,
+        dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True),
+    ),
     ("adamw-defaults", optim.AdamW, torch.optim.AdamW, dict()),
     ("adamw-decay", optim.AdamW, torch.optim.AdamW, dict(lr=0.01, weight_decay=0.3, betas=(0.85, 0.995))),
     ("adamw-amsgrad-maximize", optim.AdamW, torch.optim.AdamW, dict(lr=0.01, amsgrad=True, maximize=True)),
@@ -373,7 +383,10 @@ def test_random_hyperparameters_and_gradients_match_torch(ours_cls, torch_cls, d
 # ---------------------------------------------------------------------------------------------------------
 
 RULE_CASES = {
-    "sgd-nesterov": (optim.SGD, dict(momentum=[0.5, 0.9, 0.3], dampening=0.0, nesterov=True, weight_decay=[0.0, 0.1, 0.2])),
+    "sgd-nesterov": (
+        optim.SGD,
+        dict(momentum=[0.5, 0.9, 0.3], dampening=0.0, nesterov=True, weight_decay=[0.0, 0.1, 0.2]),
+    ),
     "sgd-dampening": (optim.SGD, dict(momentum=[0.5, 0.9, 0.7], dampening=[0.1, 0.0, 0.5])),
     "adagrad": (optim.Adagrad, dict(lr_decay=[0.0, 0.1, 0.01], eps=[1e-10, 1e-3, 0.1], weight_decay=[0, 0.1, 0.3])),
     "rmsprop-centered": (optim.RMSprop, dict(alpha=[0.9, 0.99, 0.5], momentum=[0.0, 0.5, 0.9], centered=True)),
@@ -535,9 +548,13 @@ def test_make_optimizer_passes_hyperparameters_and_lets_them_override_presets():
 
 def test_make_optimizer_errors_name_what_is_known():
     p = [torch.zeros(2, requires_grad=True)]
-    with pytest.raises(ValueError, match=r"unknown optimizer 'adma'; the known names are: gd, sgd, .*amsgrad\. Did you mean 'adam'\?"):
+    with pytest.raises(
+        ValueError, match=r"unknown optimizer 'adma'; the known names are: gd, sgd, .*amsgrad\. Did you mean 'adam'\?"
+    ):
         optim.make_optimizer("adma", p)
-    with pytest.raises(ValueError, match=r"'adam' \(Adam\) has no hyperparameter 'beta1'.*betas.*Did you mean 'betas'\?"):
+    with pytest.raises(
+        ValueError, match=r"'adam' \(Adam\) has no hyperparameter 'beta1'.*betas.*Did you mean 'betas'\?"
+    ):
         optim.make_optimizer("adam", p, beta1=0.9)
     with pytest.raises(ValueError, match=r"'nesterov' means nesterov=True, got nesterov=False"):
         optim.make_optimizer("nesterov", p, nesterov=False)

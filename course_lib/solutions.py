@@ -1,0 +1,69 @@
+"""Reference solutions to every exercise of the course, all in one place for instructors.
+
+Learners: try the exercise first. In a notebook, ``exercises.solution("adam_step")`` shows one of these when
+you want it. Each is written the way a learner would write it, one formula per line, without in-place
+tricks; the checks in ``course_lib.exercises`` compare your code against the rules in ``course_lib.optim``,
+and the test suite proves that every solution here passes its check.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def gd_step(w: Tensor, grad: Tensor, lr: float) -> Tensor:
+    """One step of gradient descent: move against the gradient, lr times its length."""
+    return w - lr * grad
+
+
+def momentum_step(w: Tensor, grad: Tensor, buf: Tensor | None, lr: float, momentum: float) -> tuple[Tensor, Tensor]:
+    """Heavy-ball momentum in PyTorch's form: the buffer sums gradients, lr stays outside it."""
+    if buf is None:  # first step: the buffer starts as the gradient itself
+        buf = grad.clone()
+    else:
+        buf = momentum * buf + grad
+    return w - lr * buf, buf
+
+
+def adagrad_step(w: Tensor, grad: Tensor, state_sum: Tensor, lr: float, eps: float) -> tuple[Tensor, Tensor]:
+    """Adagrad: every coordinate divides by the root of its own running sum of squared gradients."""
+    state_sum = state_sum + grad**2
+    return w - lr * grad / (state_sum.sqrt() + eps), state_sum
+
+
+def rmsprop_step(w: Tensor, grad: Tensor, sq_avg: Tensor, lr: float, alpha: float, eps: float) -> tuple[Tensor, Tensor]:
+    """RMSprop: like Adagrad, but a moving average of squared gradients, so old gradients are forgotten."""
+    sq_avg = alpha * sq_avg + (1 - alpha) * grad**2
+    return w - lr * grad / (sq_avg.sqrt() + eps), sq_avg
+
+
+def adam_step(
+    w: Tensor, grad: Tensor, m: Tensor, v: Tensor, t: int, lr: float, beta1: float, beta2: float, eps: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Adam: moving averages of the gradient (m) and of its square (v), both bias-corrected; t counts from 1."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return w - lr * m_hat / (v_hat.sqrt() + eps), m, v
+
+
+def softmax(logits: Tensor) -> Tensor:
+    """Probabilities from logits along the last dimension, safe for large logits."""
+    shifted = logits - logits.max(dim=-1, keepdim=True).values  # the largest becomes 0, so exp cannot overflow
+    e = shifted.exp()
+    return e / e.sum(dim=-1, keepdim=True)
+
+
+def cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
+    """Mean cross-entropy from logits (B, C) and class indices (B,), computed stably with log-sum-exp."""
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()  # log softmax
+    return -log_probs[torch.arange(len(targets)), targets].mean()
+
+
+def minibatches(n: int, batch_size: int, generator: torch.Generator) -> list[Tensor]:
+    """One epoch of minibatch indices: a fresh shuffle of 0..n-1, cut into batches (the last may be smaller)."""
+    order = torch.randperm(n, generator=generator)
+    return list(order.split(batch_size))
