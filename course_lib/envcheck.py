@@ -16,6 +16,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 DIST_NAME = "optim-course"
+_OPERATOR_ORDER = ["===", "==", "~=", ">=", ">", "<=", "<", "!="]  # lower bounds first: ">=4.2,<5" reads naturally
 FIX = "run `make install` in the course folder, then restart the kernel (Kernel > Restart Kernel)"
 
 
@@ -126,7 +127,9 @@ def check_environment(
     for req in requirements:
         req = Requirement(req) if isinstance(req, str) else req
         found = version_of(req.name)
-        checks.append(PackageCheck(req.name, str(req.specifier), found, verdict(str(req.specifier), found)))
+        ordered = sorted(req.specifier, key=lambda spec: _OPERATOR_ORDER.index(spec.operator))
+        wanted = ",".join(str(spec) for spec in ordered)
+        checks.append(PackageCheck(req.name, wanted, found, verdict(wanted, found)))
     return EnvironmentReport(tuple(checks), tuple(notes))
 
 

@@ -79,6 +79,19 @@ def _add_scaled_ratio_(x: Tensor, scale: Hyper, num: Tensor, den: Tensor) -> Ten
     return x.addcdiv_(num, den, value=scale)
 
 
+def _average_square_(avg: Tensor, beta: Hyper, g: Tensor) -> Tensor:
+    """avg <- beta * avg + (1 - beta) * g * g, in place, computed as torch computes it (mul_, then addcmul_).
+
+    ``avg.lerp_(g * g, 1 - beta)`` is the same in exact arithmetic, but for beta < 0.5 lerp works with
+    ``1 - (1 - beta)``, which is not exactly beta in floating point; where a difference of variances follows
+    (centered RMSprop) that last-bit difference can grow large.
+    """
+    avg.mul_(beta)
+    if isinstance(beta, Tensor):
+        return avg.addcmul_(g * g, 1 - beta)
+    return avg.addcmul_(g, g, value=1 - beta)
+
+
 def _is_on(value: Hyper) -> bool:
     """Whether an optional term (weight decay, momentum) takes part: any tensor does, a number when non-zero."""
     return isinstance(value, Tensor) or value != 0
@@ -221,7 +234,7 @@ def rmsprop_update(
     g = -grad if maximize else grad
     if _is_on(weight_decay):
         g = _plus_scaled(g, weight_decay, param)  # g <- g + lambda * theta
-    square_avg.lerp_(g * g, 1 - alpha)  # v <- alpha * v + (1 - alpha) * g^2
+    _average_square_(square_avg, alpha, g)  # v <- alpha * v + (1 - alpha) * g^2
     if centered:
         grad_avg.lerp_(g, 1 - alpha)  # gbar <- alpha * gbar + (1 - alpha) * g
         denom = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_().add_(eps)  # sqrt(v - gbar^2) + eps
@@ -285,7 +298,7 @@ def adam_update(
         else:
             g = _plus_scaled(g, weight_decay, param)  # g <- g + lambda * theta
     exp_avg.lerp_(g, 1 - beta1)  # m <- beta1 * m + (1 - beta1) * g
-    exp_avg_sq.lerp_(g * g, 1 - beta2)  # v <- beta2 * v + (1 - beta2) * g^2
+    _average_square_(exp_avg_sq, beta2, g)  # v <- beta2 * v + (1 - beta2) * g^2
     if amsgrad:
         torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)  # vmax <- max(vmax, v)
         second = max_exp_avg_sq
@@ -371,19 +384,25 @@ class _RuleOptimizer(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            self._check_group(group)  # a learner or a scheduler may have edited it since the last step
+            self._recheck(group)  # a learner or a scheduler may have edited it since the last step
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 if p.grad.is_sparse:
                     raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-                state = self.state[p]
-                if len(state) == 0:
-                    state.update(self._init_state(p, group))
+                state = self.state[p] if p in self.state else self._init_state(p, group)
                 self._update(p, p.grad, state, group)
-                if not state:  # plain SGD keeps no state; leave no empty entry behind (torch leaves none)
-                    del self.state[p]
+                if state and p not in self.state:  # plain SGD keeps no state and, like torch, stores no entry
+                    self.state[p] = state
         return loss
+
+    def _recheck(self, group: dict[str, Any]) -> None:
+        """Check a group's hyperparameters again, but only if they changed since they were last checked."""
+        values = tuple(v for k, v in group.items() if k != "params")
+        checked = self.__dict__.setdefault("_checked_values", {})
+        if checked.get(id(group)) != values:
+            self._check_group(group)
+            checked[id(group)] = values
 
     @staticmethod
     def _check_group(group: dict[str, Any]) -> None:

@@ -32,7 +32,7 @@ def test_report_names_each_problem_and_how_to_fix_it():
     summary = report.summary()
     assert "2 problem(s) found" in summary and "make install" in summary
     assert "torch: too old (found 2.12.0, the course needs ==2.13.0)" in summary
-    assert "ipywidgets: missing (found nothing, the course needs <9,>=8.1)" in summary
+    assert "ipywidgets: missing (found nothing, the course needs >=8.1,<9)" in summary
     assert "tqdm" not in summary
     assert "tqdm" in report.table() and "4.70.1" in report.table()
 

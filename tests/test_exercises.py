@@ -356,14 +356,15 @@ def test_wrong_arity_types_and_shapes_get_a_sentence():
     def tuple_for_one(w, grad, lr):
         return w - lr * grad, lr
 
-    assert "should return 2 values, (new w, new buf); it returned 1 value" in exercises.check_momentum_step(
-        one_value
-    ).message
+    assert (
+        "should return 2 values, (new w, new buf); it returned 1 value"
+        in exercises.check_momentum_step(one_value).message
+    )
     assert "new w should be a tensor; gd_step returned a str" in exercises.check_gd_step(text).message
     assert "new w has shape (6,); expected (2, 3)" in exercises.check_gd_step(flattened).message
-    assert "gd_step should return one value, new w; it returned 2 values" in exercises.check_gd_step(
-        tuple_for_one
-    ).message
+    assert (
+        "gd_step should return one value, new w; it returned 2 values" in exercises.check_gd_step(tuple_for_one).message
+    )
 
 
 def test_passing_a_result_instead_of_the_function_is_explained():

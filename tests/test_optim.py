@@ -355,7 +355,7 @@ HYPER_STRATEGIES[optim.AdamW] = HYPER_STRATEGIES[optim.Adam]
 
 
 @pytest.mark.parametrize("ours_cls, torch_cls", CLASS_PAIRS, ids=[c[0].__name__ for c in CLASS_PAIRS])
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_random_hyperparameters_and_gradients_match_torch(ours_cls, torch_cls, data):
     hp = data.draw(HYPER_STRATEGIES[ours_cls], label="hyperparameters")
