@@ -530,7 +530,7 @@ class Adagrad(_RuleOptimizer):
     def _init_state(p, group):
         return {
             "step": _new_step(),
-            "sum": torch.full_like(p, group["initial_accumulator_value"], memory_format=torch.preserve_format),
+            "sum": torch.zeros_like(p, memory_format=torch.preserve_format).add_(group["initial_accumulator_value"]),
         }
 
     @staticmethod
@@ -766,17 +766,8 @@ def optimizer_class(name: str) -> tuple[type[_RuleOptimizer], dict[str, Any]]:
     return cls, dict(implied)
 
 
-def make_optimizer(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer:
-    """Build a course optimizer by name, like Keras's ``optimizer="adam"``.
-
-    Names (case-insensitive): "gd" and "sgd" (plain SGD: which one it is depends on the batches you feed it),
-    "momentum" (SGD with momentum 0.9 unless given), "nesterov" (the same with Nesterov's correction),
-    "adagrad", "rmsprop", "adam", "adamw", "amsgrad" (Adam with amsgrad=True). ``hparams`` are the class's
-    own keyword arguments, spelt as in torch.optim; each has torch's default unless the name implies another.
-
-    >>> make_optimizer("adam", [torch.zeros(3, requires_grad=True)], lr=0.01)  # doctest: +ELLIPSIS
-    Adam (...
-    """
+def _resolve(name: str, hparams: dict[str, Any]) -> tuple[type[_RuleOptimizer], dict[str, Any]]:
+    """The class for `name` and its constructor keywords: the name's presets updated with `hparams`."""
     cls, settings = optimizer_class(name)
     key = name.strip().lower()
     accepted = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "params")]
@@ -791,4 +782,31 @@ def make_optimizer(name: str, params: Iterable, **hparams: Any) -> torch.optim.O
     if flag is not None and flag in hparams and hparams[flag] is not True:
         raise ValueError(f"{key!r} means {flag}=True, got {flag}={hparams[flag]!r}; use 'sgd' or 'adam' instead")
     settings.update(hparams)
+    return cls, settings
+
+
+def optimizer_settings(name: str, **hparams: Any) -> tuple[type[_RuleOptimizer], dict[str, Any]]:
+    """The class and the complete, checked param-group settings (every hyperparameter) for a name.
+
+    What ``make_optimizer(name, params, **hparams)`` would put in its param group, without any parameters:
+    ``course_lib.trajectories`` runs the class's rule with these settings. Bad values raise ValueError.
+    """
+    cls, settings = _resolve(name, hparams)
+    group = cls([torch.zeros(1, requires_grad=True)], **settings).param_groups[0]
+    return cls, {k: v for k, v in group.items() if k != "params"}
+
+
+def make_optimizer(name: str, params: Iterable, **hparams: Any) -> torch.optim.Optimizer:
+    """Build a course optimizer by name, like Keras's ``optimizer="adam"``.
+
+    Names (case-insensitive): "gd" and "sgd" (plain SGD: which one it is depends on the batches you feed it),
+    "momentum" (SGD with momentum 0.9 unless given), "nesterov" (the same with Nesterov's correction),
+    "adagrad", "rmsprop", "adam", "adamw", "amsgrad" (Adam with amsgrad=True). ``hparams`` are the class's
+    own keyword arguments, spelt as in torch.optim; each has torch's default unless the name implies another.
+    An unknown name or hyperparameter, or an impossible value, raises ValueError saying what is allowed.
+
+    >>> make_optimizer("adam", [torch.zeros(3, requires_grad=True)], lr=0.01)  # doctest: +ELLIPSIS
+    Adam (...
+    """
+    cls, settings = _resolve(name, hparams)
     return cls(params, **settings)

@@ -1,0 +1,179 @@
+"""Run optimizers on a 2-D landscape: the paths the notebooks and the playground draw.
+
+A path here is exactly what the torch.optim class of that name would do on the landscape through autograd
+(the tests check it), computed the fast way: the same update rules as ``course_lib.optim`` applied to the
+landscape's analytic gradient, every configuration stacked into one (N, 2) tensor so that one gradient call
+serves them all, and no autograd graph. Configurations of the same optimizer step together, with
+hyperparameters that differ between them passed to the rule as a column of values.
+
+A run that turns non-finite or flies off far beyond the plotting window is marked diverged at that step; its
+path and losses from there on are NaN, so plots simply stop. Nothing here raises for a diverging run.
+Introduced in notebook 01.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from course_lib import landscapes, optim
+
+__all__ = ["Trajectory", "run", "run_many", "DIVERGENCE_FACTOR"]
+
+DIVERGENCE_FACTOR = 1e6  # a point this many window-widths away from the window's centre counts as diverged
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One optimizer's run: ``path`` (steps+1, 2) and ``losses`` (steps+1,), NaN after a divergence."""
+
+    path: np.ndarray
+    losses: np.ndarray
+    diverged_at: int | None
+    label: str
+    optimizer: str
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        return len(self.path) - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        """The last point reached (the last finite one for a diverged run)."""
+        finite = np.isfinite(self.path).all(axis=1)
+        return self.path[finite][-1]
+
+    def describe(self) -> str:
+        """One line: where the run ended, or at which step it diverged."""
+        if self.diverged_at is not None:
+            return f"{self.label}: diverged at step {self.diverged_at}"
+        x, y = self.final
+        return f"{self.label}: ended at ({x:.3f}, {y:.3f}) with loss {self.losses[-1]:.3g}"
+
+
+def label_for(name: str, hparams: dict[str, Any]) -> str:
+    """'adam (lr=0.1)': the optimizer's name and the hyperparameters the caller set."""
+    if not hparams:
+        return name
+    shown = ", ".join(f"{k}={_short(v)}" for k, v in hparams.items())
+    return f"{name} ({shown})"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_short(v) for v in value) + ")"
+    return str(value)
+
+
+def run(
+    landscape: str | landscapes.Landscape,
+    optimizer: str,
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 100,
+    **hparams: Any,
+) -> Trajectory:
+    """Run one optimizer (a ``make_optimizer`` name with its hyperparameters) for ``steps`` steps."""
+    return run_many(landscape, [(optimizer, hparams)], start=start, steps=steps)[0]
+
+
+def run_many(
+    landscape: str | landscapes.Landscape,
+    configs: Iterable[tuple[str, dict[str, Any]]],
+    *,
+    start: Sequence[float] | None = None,
+    steps: int = 100,
+) -> list[Trajectory]:
+    """Run many (name, hyperparameters) configurations from one start point, batched; one Trajectory each.
+
+    Bad names or hyperparameters raise ValueError (as ``make_optimizer`` would) before anything runs.
+    """
+    land = landscapes.get(landscape)
+    configs = [(name, dict(hp)) for name, hp in configs]
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
+    start_xy = _check_start(land.start if start is None else start)
+    resolved = [optim.optimizer_settings(name, **hp) for name, hp in configs]
+
+    batches = _batch(resolved)  # [(cls, group with column hyperparameters, row indices)], rows contiguous
+    order = [i for _, _, rows in batches for i in rows]
+    n = len(order)
+    params = torch.tensor(start_xy, dtype=torch.float64).repeat(n, 1)
+    path = torch.empty(steps + 1, n, 2, dtype=torch.float64)
+    path[0] = params
+    slices, states, offset = [], [], 0
+    for cls, group, rows in batches:
+        view = params[offset : offset + len(rows)]
+        slices.append((cls, group, view, slice(offset, offset + len(rows))))
+        states.append(cls._init_state(view, group))
+        offset += len(rows)
+    for k in range(1, steps + 1):
+        grads = land.grad(params)
+        for (cls, group, view, rows), state in zip(slices, states, strict=True):
+            cls._update(view, grads[rows], state, group)  # the class's own step: its rule, in place on `view`
+        path[k] = params
+
+    paths = np.empty((steps + 1, n, 2))
+    paths[:, order] = path.numpy()
+    return [_finish(land, paths[:, i], name, hp) for i, (name, hp) in enumerate(configs)]
+
+
+def _check_start(start: Sequence[float]) -> tuple[float, float]:
+    try:
+        x, y = (float(v) for v in start)
+    except (TypeError, ValueError):
+        raise ValueError(f"start must be a point (x, y) of two numbers, got {start!r}") from None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise ValueError(f"start must be a point of finite numbers, got {start!r}")
+    return x, y
+
+
+def _batch(resolved: list[tuple[type, dict[str, Any]]]) -> list[tuple[type, dict[str, Any], list[int]]]:
+    """Group configurations that can share one rule call, numeric hyperparameters that differ as columns.
+
+    Configurations share a call when they have the same class and the same structure: the same flags
+    (nesterov, amsgrad, centered, maximize, decoupled weight decay) and momentum either zero or not.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, (cls, settings) in enumerate(resolved):
+        flags = tuple(sorted((k, v) for k, v in settings.items() if isinstance(v, bool)))
+        key = (cls, flags, settings.get("momentum", 0) != 0)
+        groups.setdefault(key, []).append(i)
+    batches = []
+    for (cls, _, _), rows in groups.items():
+        group = {}
+        for key in resolved[rows[0]][1]:
+            values = [resolved[i][1][key] for i in rows]
+            group[key] = _column(values) if any(v != values[0] for v in values) else values[0]
+        batches.append((cls, group, rows))
+    return batches
+
+
+def _column(values: list[Any]) -> Any:
+    """Per-row values as a (rows, 1) tensor; a pair such as betas becomes a pair of columns."""
+    if isinstance(values[0], tuple | list):
+        return tuple(_column([v[j] for v in values]) for j in range(len(values[0])))
+    return torch.tensor(values, dtype=torch.float64).unsqueeze(1)
+
+
+def _finish(land: landscapes.Landscape, path: np.ndarray, name: str, hparams: dict[str, Any]) -> Trajectory:
+    """Mark the first step where the run left the finite, reasonable world; blank everything after it."""
+    (x0, x1), (y0, y1) = land.bounds
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    limit = DIVERGENCE_FACTOR * max(x1 - x0, y1 - y0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        losses = np.asarray(land.value(path), dtype=float)
+        bad = ~np.isfinite(path).all(axis=1) | ~np.isfinite(losses) | (np.abs(path - centre).max(axis=1) > limit)
+    diverged_at = int(np.argmax(bad)) if bad.any() else None
+    if diverged_at is not None:
+        path, losses = path.copy(), losses.copy()
+        path[diverged_at:] = np.nan
+        losses[diverged_at:] = np.nan
+    return Trajectory(path, losses, diverged_at, label_for(name, hparams), name, hparams)

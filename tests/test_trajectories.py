@@ -1,0 +1,122 @@
+"""Trajectories equal what torch.optim does through autograd; divergence is reported, never raised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from course_lib import landscapes, optim, trajectories
+
+NAMES = optim.optimizer_names()
+HPARAMS = {
+    "gd": dict(lr=1e-3),
+    "sgd": dict(lr=1e-3, weight_decay=0.01),
+    "momentum": dict(lr=1e-3, momentum=0.8),
+    "nesterov": dict(lr=1e-3),
+    "adagrad": dict(lr=0.3, lr_decay=0.01),
+    "rmsprop": dict(lr=0.01, centered=True),
+    "adam": dict(lr=0.05),
+    "adamw": dict(lr=0.05, weight_decay=0.1),
+    "amsgrad": dict(lr=0.05, betas=(0.8, 0.99)),
+}
+
+
+def torch_path(land, name, start, steps, hparams):
+    """The naive way: the torch.optim class of that name, autograd through the landscape's value."""
+    cls, settings = optim.optimizer_settings(name, **hparams)
+    torch_cls = getattr(torch.optim, cls.__name__)
+    settings.pop("decoupled_weight_decay", None)
+    xy = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = torch_cls([xy], foreach=False, **settings)
+    path = [xy.detach().clone()]
+    for _ in range(steps):
+        opt.zero_grad()
+        land.value(xy).backward()
+        opt.step()
+        path.append(xy.detach().clone())
+    return torch.stack(path).numpy()
+
+
+@pytest.mark.parametrize("land_name", landscapes.names())
+@pytest.mark.parametrize("name", NAMES)
+def test_path_equals_torch_optim_through_autograd(land_name, name):
+    land = landscapes.get(land_name)
+    traj = trajectories.run(land, name, steps=60, **HPARAMS[name])
+    expected = torch_path(land, name, land.start, 60, HPARAMS[name])
+    assert traj.diverged_at is None
+    assert np.allclose(traj.path, expected, rtol=1e-9, atol=1e-9)
+    assert np.allclose(traj.losses, land.value(expected), rtol=1e-9, atol=1e-9)
+
+
+def test_run_many_equals_run_one_by_one_including_mixed_batches():
+    configs = [
+        ("sgd", dict(lr=1e-3)),
+        ("momentum", dict(lr=1e-3, momentum=0.5)),
+        ("sgd", dict(lr=2e-3)),
+        ("momentum", dict(lr=5e-4, momentum=0.9, dampening=0.2)),
+        ("adam", dict(lr=0.1, betas=(0.8, 0.99))),
+        ("adam", dict(lr=0.02)),
+        ("amsgrad", dict(lr=0.05)),
+        ("rmsprop", dict(lr=0.01, alpha=0.9)),
+        ("rmsprop", dict(lr=0.01, momentum=0.5)),
+        ("adagrad", dict(lr=0.5, initial_accumulator_value=0.1)),
+        ("adagrad", dict(lr=0.2)),
+        ("sgd", dict(lr=5.0)),  # diverges, alongside the others
+    ]
+    many = trajectories.run_many("rosenbrock", configs, steps=80)
+    for (name, hp), t in zip(configs, many, strict=True):
+        one = trajectories.run("rosenbrock", name, steps=80, **hp)
+        assert t.label == one.label and t.diverged_at == one.diverged_at
+        assert np.allclose(t.path, one.path, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_divergence_is_reported_at_its_step_and_the_rest_is_blank():
+    land = landscapes.get("quadratic")  # L = 1: lr = 2.5 multiplies the distance by |1 - 2.5| = 1.5 per step
+    t = trajectories.run(land, "gd", lr=2.5, steps=200)
+    radius = np.hypot(*land.start)
+    limit = trajectories.DIVERGENCE_FACTOR * 5.0
+    expected = int(np.ceil(np.log(limit / (radius * np.sqrt(1 / 2))) / np.log(1.5)))
+    assert t.diverged_at is not None and abs(t.diverged_at - expected) <= 2
+    assert np.isnan(t.path[t.diverged_at :]).all() and np.isfinite(t.path[: t.diverged_at]).all()
+    assert np.isnan(t.losses[t.diverged_at :]).all()
+    assert "diverged at step" in t.describe() and np.isfinite(t.final).all()
+
+
+def test_overflow_to_infinity_is_caught_without_warnings():
+    with np.errstate(all="raise"):
+        t = trajectories.run("rosenbrock", "sgd", lr=1.0, steps=300)
+    assert t.diverged_at is not None and t.diverged_at < 10
+
+
+def test_two_over_L_threshold_on_the_quadratic():
+    land = landscapes.get("ravine", condition=10)  # L = 2, threshold 1.0
+    below = trajectories.run(land, "gd", lr=0.99, steps=3000)
+    above = trajectories.run(land, "gd", lr=1.01, steps=3000)
+    assert below.diverged_at is None and below.losses[-1] < 1e-6
+    assert above.diverged_at is not None
+
+
+def test_a_start_on_the_saddle_line_never_leaves_it():
+    t = trajectories.run("saddle", "gd", start=(-1.5, 0.0), lr=0.1, steps=300)
+    assert np.allclose(t.final, [0, 0], atol=1e-8)
+    t = trajectories.run("saddle", "gd", start=(-1.5, 1e-6), lr=0.1, steps=300)
+    assert abs(t.final[1]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_bad_configurations_raise_before_running():
+    with pytest.raises(ValueError, match=r"betas\[1\] must be a number in \[0, 1\), got 1.0"):
+        trajectories.run("beale", "adam", betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'"):
+        trajectories.run_many("beale", [("sgd", {}), ("adamm", {})])
+    with pytest.raises(ValueError, match="start must be a point"):
+        trajectories.run("beale", "adam", start=(1.0,))
+    with pytest.raises(ValueError, match="steps must be a whole number >= 0, got -1"):
+        trajectories.run("beale", "adam", steps=-1)
+
+
+def test_labels_and_shapes():
+    t = trajectories.run("beale", "adam", lr=0.01, betas=(0.9, 0.99), steps=7)
+    assert t.label == "adam (lr=0.01, betas=(0.9, 0.99))"
+    assert t.path.shape == (8, 2) and t.losses.shape == (8,) and t.steps == 7
+    assert trajectories.run("beale", "gd", steps=0).path.shape == (1, 2)
