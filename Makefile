@@ -15,6 +15,7 @@ help:
 	@echo "make test       set up .venv (first time only) and run every test: ruff, unit tests, notebooks (nbval)"
 	@echo "make install    only set up .venv"
 	@echo "make execute    re-run every notebook top to bottom in a fresh kernel and store its outputs"
+	@echo "make figures    regenerate every PNG in figures/"
 	@echo "make bench      print the benchmarks in benchmarks/"
 	@echo "make environment.yml   regenerate environment.yml from pyproject.toml"
 	@echo "make lock       refresh constraints.txt (exact versions) from the current .venv"
@@ -54,6 +55,10 @@ execute: install
 
 bench: install
 	$(BIN)/python benchmarks/optimizer_step.py
+	$(BIN)/python benchmarks/playground_latency.py
+
+figures: install
+	$(BIN)/python -m course_lib.figures
 
 environment.yml: pyproject.toml
 	$(PYTHON) tools/sync_environment.py

@@ -205,7 +205,7 @@ def rosenbrock() -> Landscape:
         minima=((1.0, 1.0),),
         min_value=0.0,
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
-        start=(-1.5, 2.5),
+        start=(-1.2, 1.5),
         log_scale=True,
     )
 

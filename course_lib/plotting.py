@@ -1,0 +1,202 @@
+"""The course's plots: landscapes with optimizer paths, loss curves, one consistent style.
+
+Colours are the Okabe-Ito palette, which stays distinguishable with the common forms of colour blindness, and
+each optimizer keeps its colour and line style throughout the course. The style is applied inside each
+function (``with style():``), never to matplotlib's global state, so a learner's own plots are untouched.
+
+Every drawing function takes an ``ax`` and returns the artists it made, so a widget can update them in place
+(``set_data``) instead of drawing everything again. Introduced in notebook 01.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from course_lib.landscapes import Landscape
+from course_lib.trajectories import Trajectory
+
+__all__ = [
+    "style",
+    "colour_of",
+    "plot_landscape",
+    "plot_paths",
+    "plot_losses",
+    "race_figure",
+    "save_figure",
+    "FIGURES",
+]
+
+FIGURES = Path(__file__).resolve().parent.parent / "figures"
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+_BY_OPTIMIZER = {  # one colour and dash per optimizer, throughout the course
+    "gd": ("#0072B2", "-"),
+    "sgd": ("#0072B2", "-"),
+    "momentum": ("#D55E00", "--"),
+    "nesterov": ("#E69F00", "-."),
+    "adagrad": ("#009E73", ":"),
+    "rmsprop": ("#56B4E9", "--"),
+    "adam": ("#CC79A7", "-"),
+    "adamw": ("#000000", "-."),
+    "amsgrad": ("#8F4E00", ":"),
+}
+_DASHES = ["-", "--", "-.", ":"]
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.85,
+    "lines.linewidth": 1.8,
+}
+
+
+def style() -> contextlib.AbstractContextManager:
+    """The course's matplotlib style, for a ``with`` block."""
+    return plt.rc_context(STYLE)
+
+
+def colour_of(trajectories: Sequence[Trajectory]) -> Iterator[tuple[str, str]]:
+    """(colour, line style) for each trajectory: by optimizer when each appears once, else by position."""
+    names = [t.optimizer for t in trajectories]
+    if len(set(names)) == len(names) and all(n in _BY_OPTIMIZER for n in names):
+        yield from (_BY_OPTIMIZER[n] for n in names)
+    else:
+        for i in range(len(names)):
+            yield OKABE_ITO[i % 7], _DASHES[(i // 7) % len(_DASHES)]
+
+
+def plot_landscape(land: Landscape, ax: Axes, *, resolution: int = 160, lines: int = 14) -> list:
+    """The landscape as a shaded image with contour lines, its minima (stars) and saddle points (crosses).
+
+    Heights are shown relative to the minimum, f - f*, on a log scale where the function spans many decades.
+    """
+    with style():
+        X, Y, Z = land.grid(resolution)
+        gap = Z - land.min_value
+        (x0, x1), (y0, y1) = land.bounds
+        if land.log_scale:
+            low = max(np.percentile(gap, 1), gap.max() * 1e-7, 1e-12)
+            norm = LogNorm(vmin=low, vmax=gap.max())
+            levels = np.geomspace(low, gap.max(), lines)
+            shown = np.clip(gap, low, None)
+        else:
+            top = np.percentile(gap, 97)
+            norm, levels, shown = Normalize(0, top), np.linspace(0, top, lines)[1:], gap
+        artists = [
+            ax.imshow(
+                shown,
+                extent=(x0, x1, y0, y1),
+                origin="lower",
+                cmap="Greys",
+                norm=norm,
+                alpha=0.4,
+                aspect="auto",
+                interpolation="bilinear",
+                zorder=0,
+            ),
+            ax.contour(X, Y, shown, levels=levels, colors="#6b6b6b", linewidths=0.6, alpha=0.8, zorder=1),
+        ]
+        for mx, my in land.minima:
+            artists += ax.plot(mx, my, marker="*", ms=13, color="white", mec="black", mew=1, ls="", zorder=5)
+        for sx, sy in land.saddles:
+            artists += ax.plot(sx, sy, marker="X", ms=9, color="white", mec="black", mew=1, ls="", zorder=5)
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_xlabel("weight x")
+        ax.set_ylabel("weight y")
+        ax.set_title(land.title)
+        return artists
+
+
+def path_label(t: Trajectory) -> str:
+    return f"{t.label}: diverged at step {t.diverged_at}" if t.diverged_at is not None else t.label
+
+
+def plot_paths(trajectories: Sequence[Trajectory], ax: Axes, *, legend: bool = True) -> list[tuple[Line2D, Line2D]]:
+    """Each path as a line from its start (a circle); a diverged path ends in a cross at its last finite point.
+
+    Returns (line, end marker) per trajectory, for updating in place.
+    """
+    artists = []
+    with style():
+        for t, (colour, dash) in zip(trajectories, colour_of(trajectories), strict=True):
+            (line,) = ax.plot(t.path[:, 0], t.path[:, 1], color=colour, ls=dash, lw=1.6, label=path_label(t), zorder=3)
+            end = _end_point(t)
+            (marker,) = ax.plot(
+                *end, marker="X" if t.diverged_at is not None else "o", ms=7, color=colour, mec="white", ls="", zorder=4
+            )
+            artists.append((line, marker))
+        if trajectories:
+            x, y = trajectories[0].path[0]
+            ax.plot(x, y, marker="o", ms=7, color="black", mfc="white", ls="", zorder=4, label="start")
+            if legend:
+                ax.legend(loc="best")
+    return artists
+
+
+def _end_point(t: Trajectory) -> tuple[float, float]:
+    x, y = t.final
+    return float(x), float(y)
+
+
+def loss_gap(t: Trajectory, min_value: float) -> np.ndarray:
+    """f - f* per step, floored at 1e-16 so that a log scale can show it."""
+    return np.maximum(t.losses - min_value, 1e-16)
+
+
+def plot_losses(trajectories: Sequence[Trajectory], ax: Axes, *, min_value: float = 0.0) -> list[Line2D]:
+    """Loss gap f - f* against step, log scale; a diverged run's curve stops at the step it diverged."""
+    lines = []
+    with style():
+        for t, (colour, dash) in zip(trajectories, colour_of(trajectories), strict=True):
+            (line,) = ax.plot(
+                np.arange(len(t.losses)), loss_gap(t, min_value), color=colour, ls=dash, label=path_label(t)
+            )
+            lines.append(line)
+            if t.diverged_at is not None and t.diverged_at > 0:
+                k = t.diverged_at - 1
+                ax.plot(k, loss_gap(t, min_value)[k], marker="X", ms=8, color=colour, ls="")
+        ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss gap f - f*  (log scale)")
+        ax.set_title("Loss per step")
+        ax.grid(True, which="major", alpha=0.3)
+    return lines
+
+
+def race_figure(land: Landscape, trajectories: Sequence[Trajectory], *, title: str | None = None) -> Figure:
+    """Paths on the landscape beside their loss curves: the course's standard picture of an optimizer race."""
+    with style():
+        fig = Figure(figsize=(11, 4.4), layout="constrained")
+        ax_map, ax_loss = fig.subplots(1, 2, width_ratios=[1.15, 1])
+        plot_landscape(land, ax_map)
+        plot_paths(trajectories, ax_map, legend=False)
+        plot_losses(trajectories, ax_loss, min_value=land.min_value)
+        ax_loss.legend(loc="lower left")
+        if title:
+            fig.suptitle(title)
+        return fig
+
+
+def save_figure(fig: Figure, name: str, folder: Path | str | None = None) -> Path:
+    """Save as PNG into figures/ (or `folder`) and return the path."""
+    folder = Path(folder) if folder is not None else FIGURES
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    with style():
+        fig.savefig(path)
+    return path
