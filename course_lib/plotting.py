@@ -158,8 +158,10 @@ def loss_gap(t: Trajectory, min_value: float) -> np.ndarray:
     return np.maximum(t.losses - min_value, 1e-16)
 
 
-def plot_losses(trajectories: Sequence[Trajectory], ax: Axes, *, min_value: float = 0.0) -> list[Line2D]:
-    """Loss gap f - f* against step, log scale; a diverged run's curve stops at the step it diverged."""
+def plot_losses(
+    trajectories: Sequence[Trajectory], ax: Axes, *, min_value: float = 0.0, mark_divergence: bool = True
+) -> list[Line2D]:
+    """Loss gap f - f* against step, log scale; a diverged run's curve stops, with a cross, where it diverged."""
     lines = []
     with style():
         for t, (colour, dash) in zip(trajectories, colour_of(trajectories), strict=True):
@@ -167,7 +169,7 @@ def plot_losses(trajectories: Sequence[Trajectory], ax: Axes, *, min_value: floa
                 np.arange(len(t.losses)), loss_gap(t, min_value), color=colour, ls=dash, label=path_label(t)
             )
             lines.append(line)
-            if t.diverged_at is not None and t.diverged_at > 0:
+            if mark_divergence and t.diverged_at is not None and t.diverged_at > 0:
                 k = t.diverged_at - 1
                 ax.plot(k, loss_gap(t, min_value)[k], marker="X", ms=8, color=colour, ls="")
         ax.set_yscale("log")

@@ -11,10 +11,8 @@ seconds each notebook took are printed: every notebook should run in well under 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -22,21 +20,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-KERNEL_NAME = "python3"
-
-
-def kernel_in_this_environment() -> str:
-    """A JUPYTER_PATH folder whose python3 kernel is this interpreter (it takes precedence over others)."""
-    folder = Path(tempfile.mkdtemp(prefix="course-kernel-"))
-    spec_dir = folder / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    return str(folder)
+sys.path.insert(0, str(ROOT))
+from tools.jupyter_env import KERNEL_NAME, kernel_in_this_environment  # noqa: E402 (needs the path above)
 
 
 def execute(path: Path, timeout: int = 600) -> float:

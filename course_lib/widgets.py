@@ -1,0 +1,447 @@
+"""Live tools for the notebooks: the optimizer playground and the learning-rate explorer.
+
+Each tool builds its figure once on an ipympl canvas (a live matplotlib widget, made directly so that no global
+backend setting changes), then on every control change recomputes the runs with ``course_lib.trajectories``
+and updates the drawn lines in place. Setting a control's ``.value`` from code redraws before the assignment
+returns, which is how the tests drive the tools without a browser. Settings that cannot run (a beta of 1, say)
+show a message under the plot and leave the last good picture in place; nothing raises into the notebook.
+Introduced in notebook 01 (explorer) and used from notebook 03 on (playground).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+from ipympl.backend_nbagg import new_figure_manager_given_figure
+from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from course_lib import landscapes, optim, plotting, trajectories
+
+__all__ = ["Playground", "optimizer_playground", "LearningRateExplorer", "lr_explorer"]
+
+# a learning rate that gives an interesting race on each landscape (one rate is shared by all optimizers)
+DEFAULT_LR = {"quadratic": 0.1, "ravine": 0.1, "rosenbrock": 1.5e-3, "beale": 0.01, "himmelblau": 0.01, "saddle": 0.05}
+USES = {  # which shared hyperparameter sliders reach which optimizer
+    "momentum": ("momentum", "nesterov"),
+    "beta1": ("adam", "adamw", "amsgrad"),
+    "beta2": ("adam", "adamw", "amsgrad"),
+    "eps": ("adagrad", "rmsprop", "adam", "adamw", "amsgrad"),
+}
+
+
+class _LiveFigure:
+    """A figure on a live canvas, a status line, and the code shared by the tools: redraw, errors, display."""
+
+    def __init__(self, figsize: tuple[float, float]) -> None:
+        with plotting.style():
+            self.figure = Figure(figsize=figsize, layout="constrained")
+        self._manager = new_figure_manager_given_figure(id(self), self.figure)
+        self.canvas = self._manager.canvas
+        self.canvas.header_visible = False
+        self.canvas.toolbar_visible = False
+        self.canvas.footer_visible = False
+        self.canvas.resizable = False
+        self.status = w.HTML()
+        self.error: str | None = None  # the message shown while the settings cannot run, else None
+        self.redraws = 0  # how many times the picture was updated (tests and benchmarks read it)
+        self._holding = False
+        self._shown = False
+        self.widget: w.Widget = w.VBox()
+
+    # ipympl's front end sizes its canvas in a handshake when it connects; an image sent before that (even
+    # right after display() in the same cell) leaves it at 0 x 0 pixels, an empty plot. Until the front end
+    # has connected (ipympl then stops "syncing_data_url"), render in the kernel only and send nothing; on
+    # connecting, the front end asks for a full draw itself.
+
+    def frontend_ready(self) -> bool:
+        """Whether a browser view of the canvas has connected (False in tests and under nbval)."""
+        return not getattr(self.canvas, "syncing_data_url", False)
+
+    def _render(self) -> None:
+        """A full draw: to the browser once it is connected, else in the kernel only."""
+        if self.frontend_ready():
+            self.canvas.draw()
+        else:
+            FigureCanvasAgg.draw(self.canvas)  # renders and fires draw_event, sends nothing
+
+    def _controls_changed(self, change: dict | None = None) -> None:
+        if not self._holding:
+            self.update()
+
+    def update(self) -> None:
+        """Recompute and redraw now; on invalid settings, say why and keep the last good picture."""
+        try:
+            self._recompute_and_draw()
+        except ValueError as err:  # settings that cannot run: tell the learner what is allowed
+            self._say(f"Cannot run these settings: {err}. The picture shows the last settings that worked.", bad=True)
+            return
+        except Exception as err:  # anything else is our bug, not the learner's: say so instead of a dead widget
+            self._say(
+                f"Something went wrong while drawing ({type(err).__name__}: {err}). "
+                "Please report this; the picture shows the last settings that worked.",
+                bad=True,
+            )
+            return
+        self.redraws += 1
+
+    def _say(self, message: str, *, bad: bool = False) -> None:
+        self.error = message if bad else None
+        colour = "#b3261e" if bad else "#1f2328"
+        self.status.value = (
+            f'<span style="color:{colour};font-family:sans-serif;font-size:13px">{html.escape(message)}</span>'
+        )
+
+    def _recompute_and_draw(self) -> None:
+        raise NotImplementedError
+
+    def _ipython_display_(self) -> None:
+        if not self._shown:  # the factory function already displayed it; do not show it twice
+            display(self.widget)
+            self._shown = True
+
+    def show(self) -> None:
+        """Display the tool (again) in the notebook."""
+        display(self.widget)
+        self._shown = True
+
+
+class Playground(_LiveFigure):
+    """Several optimizers racing across a landscape, with their loss curves beside the map.
+
+    ``controls``: "landscape", "lr", "momentum", "beta1", "beta2", "eps", "steps", "start_x", "start_y", and one
+    toggle "show:<name>" per optimizer. ``figure``: the matplotlib Figure. ``runs``: the trajectories drawn.
+    Clicking the map sets the start point.
+    """
+
+    def __init__(
+        self,
+        landscape: str = "rosenbrock",
+        optimizers: Sequence[str] = ("sgd", "momentum", "adam"),
+        steps: int = 200,
+        lr: float | None = None,
+    ) -> None:
+        super().__init__(figsize=(9.6, 4.0))
+        land = landscapes.get(landscape)
+        unknown = [o for o in optimizers if o not in optim.optimizer_names()]
+        if unknown:
+            optim.optimizer_class(unknown[0])  # raises the usual "unknown optimizer ... known names" error
+        slider = dict(continuous_update=True, style={"description_width": "110px"}, layout=w.Layout(width="360px"))
+        self.controls: dict[str, w.ValueWidget] = {
+            "landscape": w.Dropdown(
+                options=landscapes.names(), value=land.name, description="landscape", style=slider["style"]
+            ),
+            "lr": w.FloatLogSlider(
+                value=lr if lr is not None else DEFAULT_LR[land.name],
+                base=10,
+                min=-4,
+                max=1,
+                step=0.05,
+                readout_format=".2g",
+                description="learning rate",
+                **slider,
+            ),
+            "momentum": w.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="momentum", **slider),
+            "beta1": w.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="beta1 (Adam)", **slider),
+            "beta2": w.FloatSlider(
+                value=0.999, min=0.0, max=1.0, step=0.001, readout_format=".3f", description="beta2 (Adam)", **slider
+            ),
+            "eps": w.FloatLogSlider(
+                value=1e-8, base=10, min=-10, max=0, step=0.5, readout_format=".0e", description="eps", **slider
+            ),
+            "steps": w.IntSlider(value=steps, min=1, max=1000, step=1, description="steps", **slider),
+            "start_x": w.FloatText(
+                value=land.start[0], description="start x", step=0.1, layout=w.Layout(width="180px")
+            ),
+            "start_y": w.FloatText(
+                value=land.start[1], description="start y", step=0.1, layout=w.Layout(width="180px")
+            ),
+        }
+        for name in optim.optimizer_names():
+            self.controls[f"show:{name}"] = w.ToggleButton(
+                value=name in optimizers, description=name, layout=w.Layout(width="auto", min_width="84px")
+            )
+        self.runs: list[trajectories.Trajectory] = []
+        self._land: landscapes.Landscape | None = None
+        self._frame: tuple | None = None
+        self._background: Any = None
+        self._moving: list = []
+        self.ax_map, self.ax_loss = self.figure.subplots(1, 2, width_ratios=[1.15, 1])
+        self.controls["landscape"].observe(self._landscape_changed, names="value")
+        for key, control in self.controls.items():
+            if key != "landscape":
+                control.observe(self._controls_changed, names="value")
+        self.canvas.mpl_connect("button_press_event", self._clicked)
+        self.canvas.mpl_connect("draw_event", self._on_draw)
+        c = self.controls
+        toggles = w.HBox([c[f"show:{n}"] for n in optim.optimizer_names()], layout=w.Layout(flex_flow="row wrap"))
+        self.widget = w.VBox(
+            [
+                w.HBox([c["landscape"], c["start_x"], c["start_y"]]),
+                toggles,
+                w.HBox([w.VBox([c["lr"], c["steps"], c["momentum"]]), w.VBox([c["beta1"], c["beta2"], c["eps"]])]),
+                self.canvas,
+                self.status,
+            ]
+        )
+        self.update()
+
+    @property
+    def optimizers(self) -> list[str]:
+        """The optimizers shown, in the course's order."""
+        return [n for n in optim.optimizer_names() if self.controls[f"show:{n}"].value]
+
+    def configs(self) -> list[tuple[str, dict[str, Any]]]:
+        """The (name, hyperparameters) of every optimizer shown, as ``trajectories.run_many`` takes them."""
+        c = self.controls
+        configs = []
+        for name in self.optimizers:
+            hp: dict[str, Any] = {"lr": c["lr"].value}
+            if name in USES["momentum"]:
+                hp["momentum"] = c["momentum"].value
+            if name in USES["beta1"]:
+                hp["betas"] = (c["beta1"].value, c["beta2"].value)
+            if name in USES["eps"]:
+                hp["eps"] = c["eps"].value
+            configs.append((name, hp))
+        return configs
+
+    def _landscape_changed(self, change: dict) -> None:
+        """A new landscape brings its own start point and a learning rate that suits it, then one redraw."""
+        land = landscapes.get(change["new"])
+        self._holding = True
+        try:
+            self.controls["start_x"].value, self.controls["start_y"].value = land.start
+            self.controls["lr"].value = DEFAULT_LR[land.name]
+        finally:
+            self._holding = False
+        self.update()
+
+    def _clicked(self, event: Any) -> None:
+        if event.inaxes is not self.ax_map or event.xdata is None:
+            return
+        self._holding = True
+        try:
+            self.controls["start_x"].value = round(float(event.xdata), 3)
+            self.controls["start_y"].value = round(float(event.ydata), 3)
+        finally:
+            self._holding = False
+        self.update()
+
+    def _recompute_and_draw(self) -> None:
+        c = self.controls
+        land = landscapes.get(c["landscape"].value)
+        if not self.optimizers:
+            raise ValueError("no optimizer is selected; switch at least one on")
+        start = (c["start_x"].value, c["start_y"].value)
+        runs = trajectories.run_many(land, self.configs(), start=start, steps=c["steps"].value)
+        rebuild = self._land is None or land.name != self._land.name
+        rebuild |= [r.optimizer for r in runs] != [r.optimizer for r in self.runs]
+        frame = (land.name, start, c["steps"].value)  # what fixes the loss axes' limits
+        self.runs, self._land = runs, land
+        if rebuild:
+            self._build(land, runs)
+        self._set_data(runs)
+        if rebuild or frame != self._frame or self._background is None or not self._losses_fit(runs):
+            self._frame = frame
+            self._set_limits(land, runs)
+            self._full_draw(layout=rebuild)
+        else:
+            self._blit()
+        self._say(self._summary(runs))
+
+    # Drawing. The moving artists (paths, end points, loss curves, crosses, legend) are "animated": a full draw
+    # renders everything else, and on_draw caches that background and paints the moving artists over it. A
+    # change of learning rate or betas then only restores the background, paints the lines and sends the
+    # changed pixels (blitting): no tick labels, contours or layout are computed again.
+
+    def _build(self, land: landscapes.Landscape, runs: list[trajectories.Trajectory]) -> None:
+        for ax in (self.ax_map, self.ax_loss):
+            ax.clear()
+        plotting.plot_landscape(land, self.ax_map)
+        self._paths = plotting.plot_paths(runs, self.ax_map, legend=False)
+        self._start_marker = self.ax_map.lines[-1]
+        self._loss_lines = plotting.plot_losses(runs, self.ax_loss, min_value=land.min_value, mark_divergence=False)
+        self._crosses = [
+            self.ax_loss.plot([], [], marker="X", ms=8, color=line.get_color(), ls="")[0] for line in self._loss_lines
+        ]
+        with plotting.style():
+            self._legend = self.ax_loss.legend(loc="lower left")
+        self._moving = [a for pair in self._paths for a in pair] + [self._start_marker]
+        self._moving += self._loss_lines + self._crosses + [self._legend]
+        for artist in self._moving:
+            artist.set_animated(True)
+
+    def _set_data(self, runs: list[trajectories.Trajectory]) -> None:
+        low = self._land.min_value
+        for t, (line, end), loss_line, cross, text in zip(
+            runs, self._paths, self._loss_lines, self._crosses, self._legend.get_texts(), strict=True
+        ):
+            line.set_data(t.path[:, 0], t.path[:, 1])
+            end.set_data([t.final[0]], [t.final[1]])
+            end.set_marker("X" if t.diverged_at is not None else "o")
+            gaps = plotting.loss_gap(t, low)
+            loss_line.set_data(np.arange(len(gaps)), gaps)
+            if t.diverged_at is not None and t.diverged_at > 0:
+                top = self.ax_loss.get_ylim()[1]
+                cross.set_data([t.diverged_at - 1], [min(gaps[t.diverged_at - 1], top)])
+            else:
+                cross.set_data([], [])
+            text.set_text(plotting.path_label(t))
+        self._start_marker.set_data([runs[0].path[0, 0]], [runs[0].path[0, 1]])
+
+    def _loss_range(self, runs: list[trajectories.Trajectory]) -> tuple[float, float]:
+        gaps = np.concatenate([plotting.loss_gap(t, self._land.min_value) for t in runs])
+        gaps = gaps[np.isfinite(gaps)]
+        return float(gaps.min()), float(gaps.max())
+
+    def _losses_fit(self, runs: list[trajectories.Trajectory]) -> bool:
+        """Whether the loss curves stay inside the current limits (then a blit is enough)."""
+        low, high = self._loss_range(runs)
+        bottom, top = self.ax_loss.get_ylim()
+        return bottom <= low and high <= top
+
+    def _set_limits(self, land: landscapes.Landscape, runs: list[trajectories.Trajectory]) -> None:
+        """Limits that fit the curves with a margin; they change only when a curve leaves them, or the frame."""
+        low, high = self._loss_range(runs)
+        self.ax_loss.set_xlim(0, max(len(runs[0].losses) - 1, 1))
+        self.ax_loss.set_ylim(max(low / 30, 1e-16), min(high * 30, 1e300))
+        (x0, x1), (y0, y1) = land.bounds
+        self.ax_map.set_xlim(x0, x1)
+        self.ax_map.set_ylim(y0, y1)
+        self._set_data(runs)  # the crosses of diverged runs sit at the top edge, which may have moved
+
+    def _full_draw(self, *, layout: bool) -> None:
+        if layout:  # lay the axes out again only when they were rebuilt: constrained layout is slow
+            self.figure.set_layout_engine("constrained")
+            self._render()
+            self.figure.set_layout_engine("none")
+        else:
+            self._render()
+
+    def _on_draw(self, event: Any) -> None:
+        """After any full draw (ours, or the front end's resize): cache the background, paint the moving parts."""
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._paint_moving()
+
+    def _paint_moving(self) -> None:
+        for artist in self._moving:
+            artist.axes.draw_artist(artist)
+
+    def _blit(self) -> None:
+        self.canvas.restore_region(self._background)
+        self._paint_moving()
+        if self.frontend_ready():
+            self.canvas.blit(self.figure.bbox)  # sends only the pixels that changed
+
+    @staticmethod
+    def _summary(runs: list[trajectories.Trajectory]) -> str:
+        parts = []
+        for t in runs:
+            if t.diverged_at is not None:
+                parts.append(f"{t.optimizer} diverged at step {t.diverged_at}")
+            else:
+                parts.append(f"{t.optimizer} reached loss {t.losses[-1]:.3g}")
+        return "; ".join(parts) + ". Click the map to start somewhere else."
+
+
+def optimizer_playground(
+    landscape: str = "rosenbrock",
+    optimizers: Sequence[str] = ("sgd", "momentum", "adam"),
+    steps: int = 200,
+    lr: float | None = None,
+) -> Playground:
+    """Show optimizers racing on a landscape, with live controls; returns the Playground (already displayed)."""
+    playground = Playground(landscape, optimizers, steps, lr)
+    playground.show()
+    return playground
+
+
+class LearningRateExplorer(_LiveFigure):
+    """Gradient descent on the 1-D quadratic f(w) = L w^2 / 2, to find the 2/L threshold by hand.
+
+    Each step computes w <- w - lr * L * w = (1 - lr L) w: the iterates shrink when |1 - lr L| < 1, that is
+    0 < lr < 2/L, and grow otherwise. ``controls``: "lr", "curvature" (L), "steps". Left: the parabola with the
+    iterates on it; right: |w| per step on a log scale.
+    """
+
+    def __init__(self, curvature: float = 1.0, lr: float = 0.5, steps: int = 20, start: float = 2.0) -> None:
+        super().__init__(figsize=(10, 3.8))
+        self.start = start
+        slider = dict(continuous_update=True, style={"description_width": "110px"}, layout=w.Layout(width="420px"))
+        self.controls: dict[str, w.ValueWidget] = {
+            "lr": w.FloatSlider(value=lr, min=0.0, max=3.0, step=0.01, description="learning rate", **slider),
+            "curvature": w.FloatSlider(
+                value=curvature, min=0.1, max=4.0, step=0.1, description="curvature L", **slider
+            ),
+            "steps": w.IntSlider(value=steps, min=1, max=60, description="steps", **slider),
+        }
+        for control in self.controls.values():
+            control.observe(self._controls_changed, names="value")
+        self.ax_curve, self.ax_size = self.figure.subplots(1, 2)
+        with plotting.style():
+            (self._parabola,) = self.ax_curve.plot([], [], color="#6b6b6b", lw=1.2)
+            (self._iterates,) = self.ax_curve.plot([], [], color="#0072B2", marker="o", ms=4, lw=1)
+            (self._sizes,) = self.ax_size.plot([], [], color="#0072B2", marker="o", ms=3)
+            self.ax_curve.set_xlabel("weight w")
+            self.ax_curve.set_ylabel("loss f(w) = L w² / 2")
+            self.ax_size.set_yscale("log")
+            self.ax_size.set_xlabel("step")
+            self.ax_size.set_ylabel("|w|, distance to the minimum (log)")
+            self.ax_size.grid(True, alpha=0.3)
+        c = self.controls
+        self.widget = w.VBox([c["lr"], c["curvature"], c["steps"], self.canvas, self.status])
+        self.run: trajectories.Trajectory | None = None
+        self.update()
+
+    def verdict(self) -> str:
+        """What gradient descent does at these settings, from the factor 1 - lr L."""
+        lr, L = self.controls["lr"].value, self.controls["curvature"].value
+        factor = 1 - lr * L
+        threshold = f"2/L = {2 / L:.3g}"
+        if lr == 0:
+            return f"lr = 0: w never moves ({threshold})"
+        if abs(factor) < 1:
+            how = "straight in" if factor > 0 else ("in one step" if factor == 0 else "oscillating")
+            return f"lr = {lr:.3g} < {threshold}: converges {how} (w is multiplied by {factor:.2f} each step)"
+        if factor == -1:
+            return f"lr = {lr:.3g} = {threshold}: bounces between +w and -w for ever"
+        return f"lr = {lr:.3g} > {threshold}: diverges (w is multiplied by {factor:.2f} each step)"
+
+    def _recompute_and_draw(self) -> None:
+        c = self.controls
+        L = c["curvature"].value
+        land = landscapes.get("quadratic", a=L, b=1.0)
+        run = trajectories.run(land, "gd", start=(self.start, 0.0), lr=c["lr"].value, steps=c["steps"].value)
+        ws = run.path[:, 0]
+        finite = ws[np.isfinite(ws)]
+        reach = max(abs(self.start) * 1.25, min(np.abs(finite).max() * 1.1, abs(self.start) * 8))
+        grid = np.linspace(-reach, reach, 200)
+        self._parabola.set_data(grid, 0.5 * L * grid**2)
+        self._iterates.set_data(finite, 0.5 * L * finite**2)
+        self._sizes.set_data(np.arange(len(finite)), np.maximum(np.abs(finite), 1e-300))
+        self.ax_curve.set_xlim(-reach, reach)
+        self.ax_curve.set_ylim(-0.05 * L * reach**2, 0.55 * L * reach**2)
+        self.ax_size.relim()
+        self.ax_size.autoscale_view()
+        verdict = self.verdict()
+        self.ax_curve.set_title(verdict.split(":")[0])
+        self.ax_size.set_title(verdict.split(": ", 1)[1].split(" (")[0])
+        self.run = run
+        self._say(verdict)
+        if self.redraws == 0:  # lay out once; afterwards only data and titles change
+            self._render()
+            self.figure.set_layout_engine("none")
+        self._render()
+
+
+def lr_explorer(curvature: float = 1.0, lr: float = 0.5, steps: int = 20) -> LearningRateExplorer:
+    """Show the learning-rate explorer for f(w) = L w^2 / 2; returns it (already displayed)."""
+    explorer = LearningRateExplorer(curvature, lr, steps)
+    explorer.show()
+    return explorer

@@ -1,0 +1,207 @@
+"""The live tools, driven from code: every control really redraws, bad settings never raise."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import matplotlib as mpl
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+
+from course_lib import landscapes, trajectories, widgets
+
+
+@pytest.fixture
+def pg():
+    return widgets.Playground("rosenbrock", ("sgd", "momentum", "adam"), steps=100)
+
+
+def drawn_paths(pg) -> dict[str, np.ndarray]:
+    return {t.optimizer: np.column_stack(line.get_data()) for t, (line, _) in zip(pg.runs, pg._paths, strict=True)}
+
+
+def pixels(canvas) -> np.ndarray:
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_required_controls_and_figure(pg):
+    assert {"lr", "steps", "landscape", "momentum", "beta1", "beta2", "eps", "start_x", "start_y"} <= set(pg.controls)
+    assert pg.figure.axes == [pg.ax_map, pg.ax_loss]
+    assert pg.optimizers == ["sgd", "momentum", "adam"]
+
+
+def test_drawn_paths_are_the_trajectories(pg):
+    expected = trajectories.run_many("rosenbrock", pg.configs(), steps=100)
+    for t, e in zip(pg.runs, expected, strict=True):
+        assert np.allclose(drawn_paths(pg)[t.optimizer], e.path, equal_nan=True)
+
+
+def test_setting_lr_redraws_before_the_assignment_returns(pg):
+    before, image, redraws = drawn_paths(pg), pixels(pg.canvas), pg.redraws
+    pg.controls["lr"].value = 5e-4
+    after = drawn_paths(pg)
+    assert pg.redraws == redraws + 1
+    assert all(not np.allclose(before[k], after[k], equal_nan=True) for k in before)
+    assert (pixels(pg.canvas) != image).any(), "the canvas pixels must change, not only the data"
+    assert np.allclose(after["adam"], trajectories.run("rosenbrock", "adam", lr=5e-4, steps=100).path)
+
+
+@pytest.mark.parametrize(
+    "control, value, changed, unchanged",
+    [
+        ("momentum", 0.5, ["momentum"], ["sgd", "adam"]),
+        ("beta1", 0.5, ["adam"], ["sgd", "momentum"]),
+        ("beta2", 0.9, ["adam"], ["sgd", "momentum"]),
+        ("eps", 1e-2, ["adam"], ["sgd", "momentum"]),
+    ],
+)
+def test_each_hyperparameter_reaches_exactly_the_optimizers_that_use_it(pg, control, value, changed, unchanged):
+    before = drawn_paths(pg)
+    pg.controls[control].value = value
+    after = drawn_paths(pg)
+    for k in changed:
+        assert not np.allclose(before[k], after[k], equal_nan=True), k
+    for k in unchanged:
+        assert np.allclose(before[k], after[k], equal_nan=True), k
+
+
+def test_steps_and_start_point(pg):
+    pg.controls["steps"].value = 40
+    assert all(len(p) == 41 for p in drawn_paths(pg).values())
+    assert pg.ax_loss.get_xlim() == (0, 40)
+    pg.controls["start_x"].value = 0.5
+    pg.controls["start_y"].value = -0.5
+    assert all(np.allclose(p[0], [0.5, -0.5]) for p in drawn_paths(pg).values())
+
+
+def test_clicking_the_map_moves_the_start(pg):
+    pg.canvas.draw()
+    x, y = pg.ax_map.transData.transform((0.25, 2.0))
+    redraws = pg.redraws
+    pg.canvas.callbacks.process("button_press_event", MouseEvent("button_press_event", pg.canvas, x, y, button=1))
+    assert pg.controls["start_x"].value == pytest.approx(0.25, abs=0.01)
+    assert pg.controls["start_y"].value == pytest.approx(2.0, abs=0.01)
+    assert pg.redraws == redraws + 1, "one click, one redraw (not one per coordinate)"
+    assert all(
+        np.allclose(p[0], [pg.controls["start_x"].value, pg.controls["start_y"].value])
+        for p in drawn_paths(pg).values()
+    )
+
+
+def test_changing_landscape_brings_its_window_start_and_learning_rate(pg):
+    image = pixels(pg.canvas)
+    pg.controls["landscape"].value = "himmelblau"
+    land = landscapes.get("himmelblau")
+    assert pg.ax_map.get_xlim() == land.bounds[0] and pg.ax_map.get_title() == "Himmelblau"
+    assert (pg.controls["start_x"].value, pg.controls["start_y"].value) == land.start
+    assert pg.controls["lr"].value == widgets.DEFAULT_LR["himmelblau"]
+    assert all(np.allclose(p[0], land.start) for p in drawn_paths(pg).values())
+    assert (pixels(pg.canvas) != image).any()
+
+
+def test_toggling_optimizers_adds_and_removes_lines(pg):
+    pg.controls["show:rmsprop"].value = True
+    pg.controls["show:sgd"].value = False
+    assert [t.optimizer for t in pg.runs] == ["momentum", "rmsprop", "adam"]
+    assert len(pg._paths) == 3 and len(pg.ax_loss.get_legend().get_texts()) == 3
+    labels = [t.get_text() for t in pg.ax_loss.get_legend().get_texts()]
+    assert labels[1].startswith("rmsprop (lr=")
+
+
+def test_invalid_settings_show_a_message_and_keep_the_last_good_picture(pg):
+    before, image = drawn_paths(pg), pixels(pg.canvas)
+    pg.controls["beta2"].value = 1.0  # the slider allows it; Adam does not
+    assert pg.error is not None and "betas[1] must be a number in [0, 1), got 1.0" in pg.error
+    assert "#b3261e" in pg.status.value and "last settings that worked" in pg.status.value
+    assert all(np.allclose(before[k], v, equal_nan=True) for k, v in drawn_paths(pg).items())
+    assert (pixels(pg.canvas) == image).all()
+    pg.controls["beta2"].value = 0.99  # back to something valid: the message goes, the picture moves
+    assert pg.error is None and "reached loss" in pg.status.value
+
+
+def test_no_optimizer_selected_is_explained(pg):
+    for name in pg.optimizers:
+        pg.controls[f"show:{name}"].value = False
+    assert "no optimizer is selected" in pg.error
+
+
+def test_a_diverging_run_is_shown_as_diverged(pg):
+    pg.controls["lr"].value = 1.0
+    sgd = next(t for t in pg.runs if t.optimizer == "sgd")
+    assert sgd.diverged_at is not None
+    labels = [t.get_text() for t in pg.ax_loss.get_legend().get_texts()]
+    assert f"sgd (lr=1): diverged at step {sgd.diverged_at}" in labels
+    assert f"sgd diverged at step {sgd.diverged_at}" in pg.status.value
+    cross = pg._crosses[pg.optimizers.index("sgd")]
+    assert len(cross.get_xdata()) == 1 and cross.get_xdata()[0] == sgd.diverged_at - 1
+
+
+def test_an_unexpected_error_is_reported_in_the_widget_not_raised(pg):
+    with mock.patch.object(trajectories, "run_many", side_effect=RuntimeError("boom")):
+        pg.controls["lr"].value = 0.01
+    assert "Something went wrong while drawing (RuntimeError: boom)" in pg.error
+
+
+def test_the_factory_displays_once_and_global_matplotlib_state_is_untouched():
+    rc = dict(mpl.rcParams)
+    with mock.patch("course_lib.widgets.display") as shown:
+        pg = widgets.optimizer_playground("beale", ("adam",), steps=20)
+        pg._ipython_display_()  # the notebook would call this for a returned Playground
+    assert shown.call_count == 1
+    assert dict(mpl.rcParams) == rc
+
+
+def test_unknown_optimizer_name_is_rejected_up_front():
+    with pytest.raises(ValueError, match="unknown optimizer 'adma'"):
+        widgets.Playground(optimizers=("adma",))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Learning-rate explorer
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lr, words",
+    [
+        (0.0, "w never moves"),
+        (0.5, "converges straight in"),
+        (1.0, "converges in one step"),
+        (1.5, "converges oscillating"),
+        (2.0, "bounces between +w and -w for ever"),
+        (2.2, "diverges"),
+    ],
+)
+def test_explorer_verdicts_follow_1_minus_lr_L(lr, words):
+    ex = widgets.LearningRateExplorer(curvature=1.0, lr=lr)
+    assert words in ex.verdict() and words in ex.status.value
+
+
+def test_explorer_draws_the_iterates_of_gradient_descent():
+    ex = widgets.LearningRateExplorer(curvature=2.0, lr=0.3, steps=10)
+    image = pixels(ex.canvas)
+    ws = ex._iterates.get_xdata()
+    assert np.allclose(ws, 2.0 * (1 - 0.3 * 2.0) ** np.arange(11))
+    ex.controls["lr"].value = 1.2  # 1 - 1.2 * 2 = -1.4: diverging
+    assert "diverges" in ex.verdict()
+    assert np.allclose(ex._iterates.get_xdata()[:5], 2.0 * (-1.4) ** np.arange(5))
+    assert (pixels(ex.canvas) != image).any()
+
+
+def test_nothing_is_sent_to_the_browser_before_its_view_connects():
+    """An image sent before ipympl's front end has connected leaves the plot at 0 x 0 pixels (seen in the
+    browser test): until the 'initialized' handshake, the tools render in the kernel only."""
+    with mock.patch("ipympl.backend_nbagg.Canvas.send_binary") as sent:
+        pg = widgets.Playground("beale", ("adam",), steps=20)
+        pg.controls["lr"].value = 0.02
+        pg.controls["steps"].value = 30
+        ex = widgets.LearningRateExplorer()
+        ex.controls["lr"].value = 1.5
+        assert sent.call_count == 0
+        assert not pg.frontend_ready()
+        pg.canvas._handle_message(pg.canvas, {"type": "initialized"}, [])  # what the front end sends
+        assert pg.frontend_ready()
+        before = sent.call_count
+        pg.controls["lr"].value = 0.03
+        assert sent.call_count == before + 1, "once connected, each change sends one image"

@@ -1,0 +1,1 @@
+"""Developer tools of the course: notebook execution, environment.yml generation, Jupyter helpers."""
