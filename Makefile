@@ -31,8 +31,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 	@echo "course environment ready in $(VENV)"
 
+# JupyterLab refuses to run as root unless told; containers often run as root
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: install
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.port=$(PORT) 00_start_here.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.port=$(PORT) $(ROOT_FLAG) 00_start_here.ipynb
 
 lint: install
 	$(BIN)/ruff check .
