@@ -121,16 +121,19 @@ class Playground(_LiveFigure):
 
     def __init__(
         self,
-        landscape: str = "rosenbrock",
+        landscape: str | landscapes.Landscape = "rosenbrock",
         optimizers: Sequence[str] = ("sgd", "momentum", "adam"),
         steps: int = 200,
         lr: float | None = None,
     ) -> None:
         super().__init__(figsize=(9.6, 4.0))
         land = landscapes.get(landscape)
-        unknown = [o for o in optimizers if o not in optim.optimizer_names()]
-        if unknown:
-            optim.optimizer_class(unknown[0])  # raises the usual "unknown optimizer ... known names" error
+        # every landscape of the dropdown, with the caller's own version (say a ravine of condition 50) in place
+        self._catalogue = {name: landscapes.get(name) for name in landscapes.names()}
+        self._catalogue[land.name] = land
+        for name in optimizers:
+            optim.optimizer_class(name)  # an unknown name raises the usual "unknown optimizer ..." error
+        optimizers = [name.strip().lower() for name in optimizers]
         slider = dict(continuous_update=True, style={"description_width": "110px"}, layout=w.Layout(width="360px"))
         self.controls: dict[str, w.ValueWidget] = {
             "landscape": w.Dropdown(
@@ -213,7 +216,7 @@ class Playground(_LiveFigure):
 
     def _landscape_changed(self, change: dict) -> None:
         """A new landscape brings its own start point and a learning rate that suits it, then one redraw."""
-        land = landscapes.get(change["new"])
+        land = self._catalogue[change["new"]]
         self._holding = True
         try:
             self.controls["start_x"].value, self.controls["start_y"].value = land.start
@@ -235,7 +238,7 @@ class Playground(_LiveFigure):
 
     def _recompute_and_draw(self) -> None:
         c = self.controls
-        land = landscapes.get(c["landscape"].value)
+        land = self._catalogue[c["landscape"].value]
         if not self.optimizers:
             raise ValueError("no optimizer is selected; switch at least one on")
         start = (c["start_x"].value, c["start_y"].value)
@@ -351,7 +354,7 @@ class Playground(_LiveFigure):
 
 
 def optimizer_playground(
-    landscape: str = "rosenbrock",
+    landscape: str | landscapes.Landscape = "rosenbrock",
     optimizers: Sequence[str] = ("sgd", "momentum", "adam"),
     steps: int = 200,
     lr: float | None = None,

@@ -205,3 +205,13 @@ def test_nothing_is_sent_to_the_browser_before_its_view_connects():
         before = sent.call_count
         pg.controls["lr"].value = 0.03
         assert sent.call_count == before + 1, "once connected, each change sends one image"
+
+
+def test_a_customised_landscape_and_names_in_any_case():
+    steep = landscapes.get("ravine", condition=50)
+    pg = widgets.Playground(steep, ("GD", " Momentum "), steps=30)
+    assert pg.optimizers == ["gd", "momentum"]
+    pg.controls["lr"].value = 0.02
+    expected = trajectories.run(steep, "gd", lr=0.02, steps=30)
+    assert np.allclose(drawn_paths(pg)["gd"], expected.path)
+    assert "condition number 50" in pg.ax_map.get_title()
