@@ -110,6 +110,8 @@ def _fmt(x: Any) -> str:
         return "[" + ", ".join(_fmt(v) for v in x.flatten().tolist()) + "]"
     if x is None:
         return "None"
+    if callable(x):  # a function given to the learner's code: its formula, never a memory address
+        return getattr(x, "formula", getattr(x, "__name__", "a function"))
     if isinstance(x, bool | str):
         return repr(x)
     if isinstance(x, int):
@@ -123,6 +125,11 @@ def _as_outputs(raw: Any, ex: Exercise) -> tuple[tuple[Tensor, ...] | None, str 
     """The learner's return value as a tuple of tensors, or a sentence saying why it is not one."""
     k = len(ex.outputs)
     want = ex.outputs[0] if k == 1 else "(" + ", ".join(ex.outputs) + ")"
+    if k == 1 and isinstance(raw, list) and not ex.must_be_tensor:  # a list of numbers is one vector
+        try:
+            raw = torch.tensor(raw, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            pass
     items = raw if isinstance(raw, tuple | list) else (raw,)
     if k == 1 and isinstance(raw, tuple | list) and len(raw) != 1:
         return None, f"{ex.name} should return one value, {want}; it returned {len(raw)} values."

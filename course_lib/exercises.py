@@ -29,6 +29,7 @@ from course_lib.checking import CheckResult, Exercise, Mistake, learner_line, ru
 __all__ = [
     "CheckResult",
     "check_gd_step",
+    "check_numerical_grad",
     "check_momentum_step",
     "check_adagrad_step",
     "check_rmsprop_step",
@@ -486,6 +487,78 @@ def check_adam_step(fn: Callable) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------------------------
+# Gradients by finite differences
+# --------------------------------------------------------------------------------------------------------
+
+
+def _named(formula: str, fn: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+    fn.formula = formula  # how the check's example shows the function
+    return fn
+
+
+_BOWL = _named("f(w) = sum(3 w^2) + w0 w1", lambda w: (3 * w * w).sum() + w[0] * w[1])
+_WAVY = _named("f(w) = sum(sin(3 w)) + w0 w1^2", lambda w: torch.sin(3 * w).sum() + w[0] * w[1] ** 2)
+_CUBIC = _named("f(w) = sum(w^3)", lambda w: (w**3).sum())
+
+
+def _central(f, w, h):
+    grad = torch.zeros_like(w)
+    for i in range(w.numel()):
+        e = torch.zeros_like(w)
+        e.view(-1)[i] = h
+        grad.view(-1)[i] = (f(w + e) - f(w - e)) / (2 * h)
+    return grad
+
+
+def _forward(f, w, h):
+    grad = torch.zeros_like(w)
+    for i in range(w.numel()):
+        e = torch.zeros_like(w)
+        e.view(-1)[i] = h
+        grad.view(-1)[i] = (f(w + e) - f(w)) / h
+    return grad
+
+
+NUMERICAL_GRAD = Exercise(
+    name="numerical_grad",
+    params=("f", "w", "h"),
+    outputs=("gradient",),
+    cases=(
+        ("a quadratic", (_BOWL, _t(1.0, -2.0, 0.5), 1e-3)),
+        ("a wavy function", (_WAVY, _t(0.3, -0.7), 1e-3)),
+        ("a cubic, larger h", (_CUBIC, _t(1.0, 2.0, -1.5, 0.5), 1e-2)),
+    ),
+    reference=lambda f, w, h: (_central(f, w, h),),
+    mistakes=(
+        Mistake(
+            "this is the forward difference (f(w + h) - f(w)) / h",
+            _forward,
+            "The central difference (f(w + h e_i) - f(w - h e_i)) / (2h) is far more accurate: its error "
+            "shrinks like h^2, the forward difference's only like h.",
+        ),
+        Mistake(
+            "the difference is divided by h instead of 2h",
+            lambda f, w, h: 2 * _central(f, w, h),
+            "The two points w + h e_i and w - h e_i are 2h apart: divide by 2 * h.",
+        ),
+        Mistake(
+            "every coordinate was moved at once",
+            lambda f, w, h: torch.full_like(w, float((f(w + h) - f(w - h)) / (2 * h))),
+            "Move one coordinate at a time: w + h * e_i, where e_i is 1 in position i and 0 elsewhere.",
+        ),
+        Mistake("the sign is flipped", lambda f, w, h: -_central(f, w, h), "Compute f(w + h e_i) - f(w - h e_i)."),
+    ),
+    hint="for each coordinate i, nudge w[i] by +h and by -h and take (f(plus) - f(minus)) / (2 * h).",
+)
+
+
+def check_numerical_grad(fn: Callable) -> CheckResult:
+    """Check ``fn(f, w, h) -> gradient``: the central-difference estimate of f's gradient at w, one coordinate
+    at a time."""
+    return run_check(NUMERICAL_GRAD, fn)
+
+
+# --------------------------------------------------------------------------------------------------------
 # Softmax and cross-entropy
 # --------------------------------------------------------------------------------------------------------
 
@@ -699,6 +772,7 @@ def check_minibatches(fn: Callable) -> CheckResult:
 
 CHECKS: dict[str, Callable[[Callable], CheckResult]] = {
     "gd_step": check_gd_step,
+    "numerical_grad": check_numerical_grad,
     "momentum_step": check_momentum_step,
     "adagrad_step": check_adagrad_step,
     "rmsprop_step": check_rmsprop_step,

@@ -17,6 +17,16 @@ def gd_step(w: Tensor, grad: Tensor, lr: float) -> Tensor:
     return w - lr * grad
 
 
+def numerical_grad(f, w: Tensor, h: float) -> Tensor:
+    """The gradient of f at w by central differences: nudge one coordinate at a time, both ways."""
+    grad = torch.zeros_like(w)
+    for i in range(len(w)):
+        step = torch.zeros_like(w)
+        step[i] = h
+        grad[i] = (f(w + step) - f(w - step)) / (2 * h)
+    return grad
+
+
 def momentum_step(w: Tensor, grad: Tensor, buf: Tensor | None, lr: float, momentum: float) -> tuple[Tensor, Tensor]:
     """Heavy-ball momentum in PyTorch's form: the buffer sums gradients, lr stays outside it."""
     if buf is None:  # first step: the buffer starts as the gradient itself

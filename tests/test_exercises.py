@@ -23,7 +23,14 @@ def test_every_reference_solution_passes_its_check(name):
     assert result.status == "passed" and repr(result).startswith("[correct]")
 
 
-CATALOGUED = [exercises.GD, exercises.MOMENTUM, exercises.ADAGRAD, exercises.RMSPROP, exercises.ADAM]
+CATALOGUED = [
+    exercises.GD,
+    exercises.NUMERICAL_GRAD,
+    exercises.MOMENTUM,
+    exercises.ADAGRAD,
+    exercises.RMSPROP,
+    exercises.ADAM,
+]
 CATALOGUED += [exercises.SOFTMAX, exercises.CROSS_ENTROPY]
 
 
@@ -82,6 +89,43 @@ def test_gd_step_accepts_equivalent_forms():
 
     assert exercises.check_gd_step(in_place).passed
     assert exercises.check_gd_step(with_numpy).passed
+
+
+def test_numerical_grad_mistakes_and_forms():
+    def forward(f, w, h):
+        grad = []
+        for i in range(len(w)):
+            up = w.clone()
+            up[i] += h
+            grad.append(((f(up) - f(w)) / h).item())
+        return grad
+
+    def over_h(f, w, h):
+        grad = torch.zeros_like(w)
+        for i in range(len(w)):
+            e = torch.zeros_like(w)
+            e[i] = h
+            grad[i] = (f(w + e) - f(w - e)) / h
+        return grad
+
+    def all_at_once(f, w, h):
+        return (f(w + h) - f(w - h)) / (2 * h) * torch.ones_like(w)
+
+    def as_list(f, w, h):  # a list of Python numbers is a fine answer
+        out = []
+        for i in range(len(w)):
+            plus, minus = w.clone(), w.clone()
+            plus[i] += h
+            minus[i] -= h
+            out.append(float((f(plus) - f(minus)) / (2 * h)))
+        return out
+
+    expect_mistake(exercises.check_numerical_grad(forward), "this is the forward difference")
+    expect_mistake(exercises.check_numerical_grad(over_h), "the difference is divided by h instead of 2h")
+    expect_mistake(exercises.check_numerical_grad(all_at_once), "every coordinate was moved at once")
+    assert exercises.check_numerical_grad(as_list).passed
+    message = exercises.check_numerical_grad(forward).message
+    assert "f=f(w) = sum(3 w^2) + w0 w1" in message and " at 0x" not in message
 
 
 def test_momentum_step_mistakes():
