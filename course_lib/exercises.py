@@ -38,6 +38,7 @@ __all__ = [
     "check_cross_entropy",
     "check_minibatches",
     "solution",
+    "reference",
     "exercise_names",
 ]
 
@@ -810,6 +811,13 @@ def solution(name: str) -> Solution:
         known = ", ".join(_SOLUTIONS)
         raise ValueError(f"no exercise called {name!r}; the exercises are: {known}")
     return Solution(name, inspect.getsource(_SOLUTIONS[name]))
+
+
+def reference(name: str) -> Callable:
+    """The reference solution of an exercise as a function, for a notebook to use after the exercise."""
+    if name not in _SOLUTIONS:
+        raise ValueError(f"no exercise called {name!r}; the exercises are: {', '.join(_SOLUTIONS)}")
+    return _SOLUTIONS[name]
 
 
 def check_all_solutions() -> dict[str, CheckResult]:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Landscape", "get", "names"]
+__all__ = ["Landscape", "get", "names", "least_squares"]
 
 Array = Any  # an np.ndarray or a torch.Tensor of shape (..., 2)
 
@@ -49,6 +49,7 @@ class Landscape:
     log_scale: bool = False
     saddles: tuple[tuple[float, float], ...] = ()
     curvatures: tuple[float, float] | None = None
+    axis_labels: tuple[str, str] = ("weight x", "weight y")
 
     def value(self, xy: Array) -> Array:
         """f at points of shape (..., 2); the result has shape (...)."""
@@ -270,6 +271,50 @@ def saddle() -> Landscape:
         bounds=((-2.0, 2.0), (-1.6, 1.6)),
         start=(-1.8, 0.01),
         saddles=((0.0, 0.0),),
+    )
+
+
+def least_squares(
+    features: Any, targets: Any, *, name: str = "least squares", axis_names: tuple[str, str] = ("w1", "w2")
+) -> Landscape:
+    """The mean squared error of a linear model with two weights, as a landscape over those two weights.
+
+    ``features`` has shape (n, 2) (put a column of ones in to learn an intercept) and ``targets`` shape (n,).
+    The loss f(w) = mean((features @ w - targets)^2) is a quadratic: f(w) = w.A w - 2 b.w + c with
+    A = X'X / n, b = X'y / n and c = y'y / n, so the value and the gradient 2 (A w - b) need only those six
+    numbers and work for numpy arrays and torch tensors alike. Its Hessian is 2A: correlated features give it
+    a large condition number, a ravine. Introduced in notebook 01.
+    """
+    X = np.asarray(features, dtype=float)
+    y = np.asarray(targets, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"features must have shape (n, 2) and targets shape (n,), got {X.shape} and {y.shape}")
+    n = len(y)
+    (a11, a12), (_, a22) = X.T @ X / n
+    b1, b2 = X.T @ y / n
+    c = float(y @ y / n)
+
+    def value(w1, w2):
+        return a11 * w1 * w1 + 2 * a12 * w1 * w2 + a22 * w2 * w2 - 2 * (b1 * w1 + b2 * w2) + c
+
+    def grad(w1, w2):
+        return 2 * (a11 * w1 + a12 * w2 - b1), 2 * (a12 * w1 + a22 * w2 - b2)
+
+    best = np.linalg.solve(np.array([[a11, a12], [a12, a22]]), np.array([b1, b2]))
+    curvatures = tuple(float(v) for v in sorted(np.linalg.eigvalsh(2 * np.array([[a11, a12], [a12, a22]]))))
+    reach = 1.5 * max(1.0, float(np.abs(best).max()))
+    return Landscape(
+        name=name,
+        title=name[0].upper() + name[1:],
+        formula=f"f({axis_names[0]}, {axis_names[1]}) = mean((prediction - target)²)",
+        _value=value,
+        _grad=grad,
+        minima=((float(best[0]), float(best[1])),),
+        min_value=float(value(best[0], best[1])),
+        bounds=((best[0] - reach, best[0] + reach), (best[1] - reach, best[1] + reach)),
+        start=(float(best[0] - 0.8 * reach), float(best[1] + 0.6 * reach)),
+        curvatures=curvatures,
+        axis_labels=(f"weight {axis_names[0]}", f"weight {axis_names[1]}"),
     )
 
 

@@ -116,8 +116,8 @@ def plot_landscape(land: Landscape, ax: Axes, *, resolution: int = 160, lines: i
             artists += ax.plot(sx, sy, marker="X", ms=9, color="white", mec="black", mew=1, ls="", zorder=5)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_xlabel("weight x")
-        ax.set_ylabel("weight y")
+        ax.set_xlabel(land.axis_labels[0])
+        ax.set_ylabel(land.axis_labels[1])
         ax.set_title(land.title)
         return artists
 

@@ -52,7 +52,7 @@ class Trajectory:
         """One line: where the run ended, or at which step it diverged."""
         if self.diverged_at is not None:
             return f"{self.label}: diverged at step {self.diverged_at}"
-        x, y = self.final
+        x, y = np.round(self.final, 3) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
         return f"{self.label}: ended at ({x:.3f}, {y:.3f}) with loss {self.losses[-1]:.3g}"
 
 

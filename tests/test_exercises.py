@@ -448,3 +448,9 @@ def test_solutions_are_shown_on_request():
     assert "try it yourself first" in sol._repr_markdown_()
     with pytest.raises(ValueError, match="no exercise called 'adma'; the exercises are: gd_step"):
         exercises.solution("adma")
+
+
+def test_reference_functions_are_available_to_notebooks():
+    assert exercises.reference("gd_step") is solutions.gd_step
+    with pytest.raises(ValueError, match="no exercise called 'nope'"):
+        exercises.reference("nope")

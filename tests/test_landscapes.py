@@ -97,3 +97,24 @@ def test_bad_requests_are_explained():
         landscapes.get("ravine", condition=0.5)
     with pytest.raises(ValueError, match=r"points must have shape \(..., 2\)"):
         landscapes.get("quadratic").value([1.0, 2.0, 3.0])
+
+
+def test_least_squares_landscape_is_the_mean_squared_error():
+    gen = np.random.default_rng(0)
+    X = gen.normal(size=(50, 2))
+    X[:, 1] = 0.9 * X[:, 0] + 0.3 * X[:, 1]  # correlated features: a ravine
+    y = X @ np.array([1.5, -2.0]) + 0.1 * gen.normal(size=50)
+    land = landscapes.least_squares(X, y, name="toy regression")
+    pts = gen.normal(size=(20, 2))
+    direct = ((pts @ X.T - y) ** 2).mean(axis=1)
+    assert np.allclose(land.value(pts), direct)
+    assert np.allclose(land.minima[0], np.linalg.lstsq(X, y, rcond=None)[0])
+    assert np.abs(land.grad(np.array(land.minima[0]))).max() < 1e-10
+    xy = torch.tensor(pts, requires_grad=True)
+    land.value(xy).sum().backward()
+    assert torch.allclose(land.grad(xy.detach()), xy.grad)
+    hessian = 2 * X.T @ X / len(y)
+    assert np.allclose(land.curvatures, np.linalg.eigvalsh(hessian))
+    assert land.lipschitz / land.curvatures[0] > 10, "correlated features make a ravine"
+    with pytest.raises(ValueError, match=r"features must have shape \(n, 2\)"):
+        landscapes.least_squares(X[:, :1], y)
