@@ -100,14 +100,21 @@ class _LiveFigure:
     def _recompute_and_draw(self) -> None:
         raise NotImplementedError
 
+    title = "A live tool"
+
     def _ipython_display_(self) -> None:
         if not self._shown:  # the factory function already displayed it; do not show it twice
-            display(self.widget)
-            self._shown = True
+            self.show()
 
     def show(self) -> None:
-        """Display the tool (again) in the notebook."""
-        display(self.widget)
+        """Display the tool (again) in the notebook.
+
+        Where no kernel runs (a notebook just opened, or read on the web) a widget cannot draw; what shows
+        instead is the text part of the output, so it says what to do rather than printing widget internals.
+        """
+        bundle = self.widget._repr_mimebundle_()
+        bundle["text/plain"] = f"{self.title}: run this cell to use it (a live tool needs a running kernel)."
+        display(bundle, raw=True)
         self._shown = True
 
 
@@ -118,6 +125,8 @@ class Playground(_LiveFigure):
     toggle "show:<name>" per optimizer. ``figure``: the matplotlib Figure. ``runs``: the trajectories drawn.
     Clicking the map sets the start point.
     """
+
+    title = "Optimizer playground"
 
     def __init__(
         self,
@@ -372,6 +381,8 @@ class LearningRateExplorer(_LiveFigure):
     0 < lr < 2/L, and grow otherwise. ``controls``: "lr", "curvature" (L), "steps". Left: the parabola with the
     iterates on it; right: |w| per step on a log scale.
     """
+
+    title = "Learning-rate explorer"
 
     def __init__(self, curvature: float = 1.0, lr: float = 0.5, steps: int = 20, start: float = 2.0) -> None:
         super().__init__(figsize=(10, 3.8))

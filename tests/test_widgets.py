@@ -149,6 +149,9 @@ def test_the_factory_displays_once_and_global_matplotlib_state_is_untouched():
         pg = widgets.optimizer_playground("beale", ("adam",), steps=20)
         pg._ipython_display_()  # the notebook would call this for a returned Playground
     assert shown.call_count == 1
+    bundle = shown.call_args.args[0]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("Optimizer playground: run this cell to use it")
     assert dict(mpl.rcParams) == rc
 
 
