@@ -37,6 +37,7 @@ __all__ = [
     "check_softmax",
     "check_cross_entropy",
     "check_minibatches",
+    "check_minibatch_grad",
     "solution",
     "reference",
     "exercise_names",
@@ -560,6 +561,66 @@ def check_numerical_grad(fn: Callable) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------------------------
+# A minibatch gradient
+# --------------------------------------------------------------------------------------------------------
+
+
+def _mse_grad(X, y, w, idx, *, scale=2.0, mean=True, rows=None, sign=1.0):
+    Xb, yb = (X, y) if rows == "all" else (X[idx], y[idx])
+    g = scale * sign * Xb.T @ (Xb @ w - yb)
+    return g / (len(yb) if mean else 1)
+
+
+_X = _rand(20, 12, 3)
+_Y = _rand(21, 12)
+
+MINIBATCH_GRAD = Exercise(
+    name="minibatch_grad",
+    params=("X", "y", "w", "idx"),
+    outputs=("gradient",),
+    cases=(
+        ("a batch of 4", (_X.clone(), _Y.clone(), _t(0.5, -1.0, 0.2), torch.tensor([0, 3, 7, 11]))),
+        ("a batch of 1", (_X.clone(), _Y.clone(), _t(0.1, 0.3, -0.4), torch.tensor([5]))),
+        ("a batch of 6, other weights", (_X.clone(), _Y.clone(), _t(-1.0, 2.0, 0.0), torch.tensor([1, 2, 4, 6, 8, 9]))),
+    ),
+    reference=lambda X, y, w, idx: (_mse_grad(X, y, w, idx),),
+    mistakes=(
+        Mistake(
+            "the factor 2 is missing",
+            lambda X, y, w, idx: _mse_grad(X, y, w, idx, scale=1.0),
+            "The derivative of (x.w - y)^2 is 2 (x.w - y) x.",
+        ),
+        Mistake(
+            "the gradient is summed over the batch, not averaged",
+            lambda X, y, w, idx: _mse_grad(X, y, w, idx, mean=False),
+            "The loss is a mean over the batch, so its gradient is too: divide by the batch size.",
+        ),
+        Mistake(
+            "the whole data set was used, not the minibatch",
+            lambda X, y, w, idx: _mse_grad(X, y, w, idx, rows="all"),
+            "Take only the rows in idx: X[idx] and y[idx].",
+        ),
+        Mistake(
+            "the sign is flipped",
+            lambda X, y, w, idx: _mse_grad(X, y, w, idx, sign=-1.0),
+            "Use (X w - y), the prediction minus the target.",
+        ),
+        Mistake(
+            "the sum was divided by the size of the whole data set",
+            lambda X, y, w, idx: _mse_grad(X, y, w, idx, mean=False) / len(y),
+            "Average over the minibatch: divide by len(idx).",
+        ),
+    ),
+    hint="the loss is mean((X[idx] @ w - y[idx])**2); its gradient is 2 / B * X[idx].T @ (X[idx] @ w - y[idx]).",
+)
+
+
+def check_minibatch_grad(fn: Callable) -> CheckResult:
+    """Check ``fn(X, y, w, idx) -> gradient`` of the mean squared error of a linear model on the rows idx."""
+    return run_check(MINIBATCH_GRAD, fn)
+
+
+# --------------------------------------------------------------------------------------------------------
 # Softmax and cross-entropy
 # --------------------------------------------------------------------------------------------------------
 
@@ -781,6 +842,7 @@ CHECKS: dict[str, Callable[[Callable], CheckResult]] = {
     "softmax": check_softmax,
     "cross_entropy": check_cross_entropy,
     "minibatches": check_minibatches,
+    "minibatch_grad": check_minibatch_grad,
 }
 # every exercise's reference solution is the function of the same name in course_lib.solutions
 _SOLUTIONS = {name: getattr(solutions, name) for name in CHECKS}

@@ -77,3 +77,9 @@ def minibatches(n: int, batch_size: int, generator: torch.Generator) -> list[Ten
     """One epoch of minibatch indices: a fresh shuffle of 0..n-1, cut into batches (the last may be smaller)."""
     order = torch.randperm(n, generator=generator)
     return list(order.split(batch_size))
+
+
+def minibatch_grad(X: Tensor, y: Tensor, w: Tensor, idx: Tensor) -> Tensor:
+    """Gradient of the mean squared error of the linear model X @ w on the rows idx (a minibatch)."""
+    Xb, yb = X[idx], y[idx]
+    return 2 / len(idx) * Xb.T @ (Xb @ w - yb)

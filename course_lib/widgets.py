@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 import numpy as np
+import torch
 from ipympl.backend_nbagg import new_figure_manager_given_figure
 from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -23,7 +24,14 @@ from matplotlib.figure import Figure
 
 from course_lib import landscapes, optim, plotting, trajectories
 
-__all__ = ["Playground", "optimizer_playground", "LearningRateExplorer", "lr_explorer"]
+__all__ = [
+    "Playground",
+    "optimizer_playground",
+    "LearningRateExplorer",
+    "lr_explorer",
+    "MinibatchExplorer",
+    "minibatch_explorer",
+]
 
 # a learning rate that gives an interesting race on each landscape (one rate is shared by all optimizers)
 DEFAULT_LR = {"quadratic": 0.1, "ravine": 0.1, "rosenbrock": 1.5e-3, "beale": 0.01, "himmelblau": 0.01, "saddle": 0.05}
@@ -457,5 +465,136 @@ class LearningRateExplorer(_LiveFigure):
 def lr_explorer(curvature: float = 1.0, lr: float = 0.5, steps: int = 20) -> LearningRateExplorer:
     """Show the learning-rate explorer for f(w) = L w^2 / 2; returns it (already displayed)."""
     explorer = LearningRateExplorer(curvature, lr, steps)
+    explorer.show()
+    return explorer
+
+
+class MinibatchExplorer(_LiveFigure):
+    """Minibatch SGD against full-batch gradient descent on a linear regression with two weights.
+
+    Each epoch shuffles the examples (a seeded generator) and takes one step per minibatch with the minibatch
+    gradient 2/B X_b'(X_b w - y_b), through ``optim.sgd_update``; full-batch gradient descent takes one step
+    per epoch with the full gradient. ``controls``: "batch_size", "lr", "epochs", "seed". Left: both paths on
+    the loss landscape; right: the full-data loss gap against epochs. Introduced in notebook 02.
+    """
+
+    title = "Minibatch explorer"
+
+    def __init__(
+        self,
+        features: Any,
+        targets: Any,
+        *,
+        batch_size: int = 16,
+        lr: float = 0.05,
+        epochs: int = 5,
+        name: str = "least squares",
+        axis_names: tuple[str, str] = ("w1", "w2"),
+    ) -> None:
+        super().__init__(figsize=(9.6, 4.0))
+        self.land = landscapes.least_squares(features, targets, name=name, axis_names=axis_names)
+        self.X = torch.as_tensor(np.asarray(features, dtype=float))
+        self.y = torch.as_tensor(np.asarray(targets, dtype=float))
+        n = len(self.y)
+        slider = dict(continuous_update=True, style={"description_width": "110px"}, layout=w.Layout(width="420px"))
+        self.controls: dict[str, w.ValueWidget] = {
+            "batch_size": w.IntSlider(value=batch_size, min=1, max=n, description="batch size", **slider),
+            "lr": w.FloatLogSlider(
+                value=lr, base=10, min=-3, max=0, step=0.05, readout_format=".2g", description="learning rate", **slider
+            ),
+            "epochs": w.IntSlider(value=epochs, min=1, max=20, description="epochs", **slider),
+            "seed": w.IntSlider(value=0, min=0, max=9, description="shuffle seed", **slider),
+        }
+        for control in self.controls.values():
+            control.observe(self._controls_changed, names="value")
+        self.ax_map, self.ax_loss = self.figure.subplots(1, 2, width_ratios=[1.15, 1])
+        with plotting.style():
+            plotting.plot_landscape(self.land, self.ax_map)
+            (self._sgd_path,) = self.ax_map.plot(
+                [], [], color="#D55E00", lw=0.9, marker=".", ms=3, label="minibatch SGD"
+            )
+            (self._gd_path,) = self.ax_map.plot(
+                [], [], color="#0072B2", lw=1.8, marker="o", ms=4, label="full-batch GD"
+            )
+            self.ax_map.legend(loc="upper right")
+            (self._sgd_loss,) = self.ax_loss.plot([], [], color="#D55E00", lw=1, label="minibatch SGD")
+            (self._gd_loss,) = self.ax_loss.plot(
+                [], [], color="#0072B2", lw=1.8, marker="o", ms=4, label="full-batch GD"
+            )
+            self.ax_loss.set_yscale("log")
+            self.ax_loss.set_xlabel("epochs (passes over the data)")
+            self.ax_loss.set_ylabel("loss gap f - f*  (log scale)")
+            self.ax_loss.grid(True, alpha=0.3)
+            self.ax_loss.legend(loc="lower left")
+        c = self.controls
+        self.widget = w.VBox(
+            [w.HBox([w.VBox([c["batch_size"], c["lr"]]), w.VBox([c["epochs"], c["seed"]])]), self.canvas, self.status]
+        )
+        self.sgd: np.ndarray | None = None  # the last SGD path, (steps+1, 2)
+        self.gd: np.ndarray | None = None  # the last gradient-descent path, (epochs+1, 2)
+        self.update()
+
+    def paths(self) -> tuple[np.ndarray, np.ndarray]:
+        """(SGD path, GD path) for the current settings: each starts at the landscape's start point."""
+        c = self.controls
+        bs, lr, epochs = c["batch_size"].value, c["lr"].value, c["epochs"].value
+        optim._check_real("lr", lr, 0.0)
+        n = len(self.y)
+        generator = torch.Generator().manual_seed(c["seed"].value)
+        with torch.inference_mode():
+            wt = torch.tensor(self.land.start, dtype=torch.float64)
+            sgd = [wt.clone()]
+            for _ in range(epochs):
+                for idx in torch.randperm(n, generator=generator).split(bs):
+                    Xb, yb = self.X[idx], self.y[idx]
+                    optim.sgd_update(wt, 2 / len(idx) * Xb.T @ (Xb @ wt - yb), None, lr=lr)
+                    sgd.append(wt.clone())
+            gd = trajectories.run(self.land, "gd", lr=lr, steps=epochs)
+        return torch.stack(sgd).numpy(), gd.path
+
+    def _recompute_and_draw(self) -> None:
+        sgd, gd = self.paths()
+        n, bs = len(self.y), self.controls["batch_size"].value
+        with np.errstate(over="ignore", invalid="ignore"):
+            gap_sgd = np.maximum(self.land.value(sgd) - self.land.min_value, 1e-16)
+            gap_gd = np.maximum(self.land.value(gd) - self.land.min_value, 1e-16)
+        self._sgd_path.set_data(sgd[:, 0], sgd[:, 1])
+        self._gd_path.set_data(gd[:, 0], gd[:, 1])
+        self._sgd_loss.set_data(self._epoch_axis(len(sgd)), gap_sgd)
+        self._gd_loss.set_data(np.arange(len(gd)), gap_gd)
+        finite = np.concatenate([gap_sgd, gap_gd])
+        finite = finite[np.isfinite(finite)]
+        self.ax_loss.set_xlim(0, len(gd) - 1)
+        self.ax_loss.set_ylim(max(finite.min() / 3, 1e-16), finite.max() * 3)
+        (x0, x1), (y0, y1) = self.land.bounds
+        self.ax_map.set_xlim(x0, x1)
+        self.ax_map.set_ylim(y0, y1)
+        self.sgd, self.gd = sgd, gd
+        steps = -(-n // bs)
+        if not np.isfinite(gap_sgd[-1]) or not np.isfinite(gap_gd[-1]):
+            verdict = "the learning rate is too large: a run blew up"
+        else:
+            verdict = f"loss gap after the last epoch: SGD {gap_sgd[-1]:.2g}, GD {gap_gd[-1]:.2g}"
+        threshold = 2 / self.land.lipschitz
+        if self.controls["lr"].value >= threshold:
+            verdict += f" (lr is at or above 2/L = {threshold:.2g}: full-batch gradient descent cannot converge)"
+        self._say(f"batch size {bs}: {steps} step{'' if steps == 1 else 's'} per epoch; {verdict}")
+        if self.redraws == 0:
+            self._render()
+            self.figure.set_layout_engine("none")
+        self._render()
+
+    def _epoch_axis(self, count: int) -> np.ndarray:
+        """The epoch (a fraction) reached after each SGD step, the last batch of an epoch being smaller."""
+        n, bs = len(self.y), self.controls["batch_size"].value
+        per_epoch = -(-n // bs)
+        k = np.arange(count)
+        epoch, within = np.divmod(k, per_epoch)
+        return epoch + np.minimum(within * bs, n) / n
+
+
+def minibatch_explorer(features: Any, targets: Any, **kwargs: Any) -> MinibatchExplorer:
+    """Show the minibatch explorer for a two-feature regression; returns it (already displayed)."""
+    explorer = MinibatchExplorer(features, targets, **kwargs)
     explorer.show()
     return explorer

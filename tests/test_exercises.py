@@ -31,7 +31,7 @@ CATALOGUED = [
     exercises.RMSPROP,
     exercises.ADAM,
 ]
-CATALOGUED += [exercises.SOFTMAX, exercises.CROSS_ENTROPY]
+CATALOGUED += [exercises.SOFTMAX, exercises.CROSS_ENTROPY, exercises.MINIBATCH_GRAD]
 
 
 @pytest.mark.parametrize(
@@ -454,3 +454,24 @@ def test_reference_functions_are_available_to_notebooks():
     assert exercises.reference("gd_step") is solutions.gd_step
     with pytest.raises(ValueError, match="no exercise called 'nope'"):
         exercises.reference("nope")
+
+
+def test_minibatch_grad_mistakes():
+    def no_two(X, y, w, idx):
+        return X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)
+
+    def summed(X, y, w, idx):
+        return 2 * X[idx].T @ (X[idx] @ w - y[idx])
+
+    def everything(X, y, w, idx):
+        return 2 * X.T @ (X @ w - y) / len(y)
+
+    def by_autograd(X, y, w, idx):  # a different road to the right answer
+        w = w.clone().requires_grad_()
+        ((X[idx] @ w - y[idx]) ** 2).mean().backward()
+        return w.grad
+
+    expect_mistake(exercises.check_minibatch_grad(no_two), "the factor 2 is missing")
+    expect_mistake(exercises.check_minibatch_grad(summed), "the gradient is summed over the batch")
+    expect_mistake(exercises.check_minibatch_grad(everything), "the whole data set was used")
+    assert exercises.check_minibatch_grad(by_autograd).passed

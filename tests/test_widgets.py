@@ -218,3 +218,48 @@ def test_a_customised_landscape_and_names_in_any_case():
     expected = trajectories.run(steep, "gd", lr=0.02, steps=30)
     assert np.allclose(drawn_paths(pg)["gd"], expected.path)
     assert "condition number 50" in pg.ax_map.get_title()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Minibatch explorer
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mb():
+    gen = np.random.default_rng(0)
+    X = gen.normal(size=(40, 2))
+    y = X @ np.array([0.7, -0.3]) + 0.5 * gen.normal(size=40)
+    return widgets.MinibatchExplorer(X, y, batch_size=8, lr=0.05, epochs=3)
+
+
+def test_minibatch_explorer_counts_steps_and_draws_both_paths(mb):
+    sgd, gd = mb.paths()
+    assert len(sgd) == 3 * 5 + 1 and len(gd) == 3 + 1  # 40 examples in batches of 8: 5 steps an epoch
+    assert np.allclose(np.column_stack(mb._sgd_path.get_data()), sgd)
+    assert np.allclose(np.column_stack(mb._gd_path.get_data()), gd)
+    assert "batch size 8: 5 steps per epoch" in mb.status.value
+    image = pixels(mb.canvas)
+    mb.controls["batch_size"].value = 3  # 40 = 13 * 3 + 1: 14 steps an epoch, the last one a single example
+    assert len(mb.sgd) == 3 * 14 + 1 and "14 steps per epoch" in mb.status.value
+    assert np.isclose(mb._epoch_axis(len(mb.sgd))[-1], 3.0)
+    assert (pixels(mb.canvas) != image).any()
+
+
+def test_full_batch_sgd_is_gradient_descent(mb):
+    mb.controls["batch_size"].value = 40
+    assert np.allclose(mb.sgd, mb.gd)
+    assert "1 step per epoch" in mb.status.value
+
+
+def test_minibatches_are_reproducible_by_seed(mb):
+    first = mb.sgd.copy()
+    mb.controls["seed"].value = 1
+    assert not np.allclose(first, mb.sgd)
+    mb.controls["seed"].value = 0
+    assert np.allclose(first, mb.sgd)
+
+
+def test_a_learning_rate_above_2_over_L_is_named(mb):
+    mb.controls["lr"].value = 1.0
+    assert "2/L" in mb.status.value and mb.error is None
