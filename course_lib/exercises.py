@@ -31,6 +31,7 @@ __all__ = [
     "check_gd_step",
     "check_numerical_grad",
     "check_momentum_step",
+    "check_nesterov_step",
     "check_adagrad_step",
     "check_rmsprop_step",
     "check_adam_step",
@@ -226,6 +227,56 @@ MOMENTUM = Exercise(
 def check_momentum_step(fn: Callable) -> CheckResult:
     """Check ``fn(w, grad, buf, lr, momentum) -> (new w, new buf)``: PyTorch's heavy ball, buf None at step 1."""
     return run_check(MOMENTUM, fn)
+
+
+def _nesterov_ref(w, grad, buf, lr, momentum):
+    w = w.clone()
+    buf = optim.sgd_update(w, grad, None if buf is None else buf.clone(), lr=lr, momentum=momentum, nesterov=True)
+    return w, buf
+
+
+def _nesterov_old_buffer(w, g, b, lr, mu):
+    """Nesterov's correction added with the buffer from before this step's update."""
+    new = g.clone() if b is None else mu * b + g
+    return w - lr * (g + mu * (b if b is not None else g)), new
+
+
+NESTEROV = Exercise(
+    name="nesterov_step",
+    params=("w", "grad", "buf", "lr", "momentum"),
+    outputs=("new w", "new buf"),
+    cases=MOMENTUM.cases,
+    reference=_nesterov_ref,
+    mistakes=(
+        Mistake(
+            "this is plain heavy-ball momentum",
+            _momentum_variant(),
+            "Nesterov's form in PyTorch steps with grad + momentum * buf, not with buf alone.",
+        ),
+        Mistake(
+            "the correction uses the buffer from before this step",
+            _nesterov_old_buffer,
+            "Update the buffer first (buf = momentum * buf + grad), then step with grad + momentum * buf.",
+        ),
+        Mistake(
+            "the sign of the step is flipped",
+            lambda w, g, b, lr, mu: (2 * w - (r := _nesterov_ref(w, g, b, lr, mu))[0], r[1]),
+            "Move against grad + momentum * buf.",
+        ),
+        Mistake(
+            "lr is inside the buffer (the velocity form)",
+            lambda w, g, b, lr, mu: (w - lr * g - mu * (nb := (lr * g if b is None else mu * b + lr * g)), nb),
+            "PyTorch keeps lr outside: buf = momentum * buf + grad; w - lr * (grad + momentum * buf).",
+        ),
+    ),
+    hint="buf is the gradient at step 1, else momentum * buf + grad; then w - lr * (grad + momentum * buf).",
+    none_hints=MOMENTUM.none_hints,
+)
+
+
+def check_nesterov_step(fn: Callable) -> CheckResult:
+    """Check ``fn(w, grad, buf, lr, momentum) -> (new w, new buf)``: PyTorch's Nesterov form, buf None at step 1."""
+    return run_check(NESTEROV, fn)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -836,6 +887,7 @@ CHECKS: dict[str, Callable[[Callable], CheckResult]] = {
     "gd_step": check_gd_step,
     "numerical_grad": check_numerical_grad,
     "momentum_step": check_momentum_step,
+    "nesterov_step": check_nesterov_step,
     "adagrad_step": check_adagrad_step,
     "rmsprop_step": check_rmsprop_step,
     "adam_step": check_adam_step,

@@ -36,6 +36,15 @@ def momentum_step(w: Tensor, grad: Tensor, buf: Tensor | None, lr: float, moment
     return w - lr * buf, buf
 
 
+def nesterov_step(w: Tensor, grad: Tensor, buf: Tensor | None, lr: float, momentum: float) -> tuple[Tensor, Tensor]:
+    """Nesterov momentum in PyTorch's form: the same buffer, and a step that looks one buffer ahead."""
+    if buf is None:
+        buf = grad.clone()
+    else:
+        buf = momentum * buf + grad
+    return w - lr * (grad + momentum * buf), buf
+
+
 def adagrad_step(w: Tensor, grad: Tensor, state_sum: Tensor, lr: float, eps: float) -> tuple[Tensor, Tensor]:
     """Adagrad: every coordinate divides by the root of its own running sum of squared gradients."""
     state_sum = state_sum + grad**2

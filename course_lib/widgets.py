@@ -259,7 +259,16 @@ class Playground(_LiveFigure):
         if not self.optimizers:
             raise ValueError("no optimizer is selected; switch at least one on")
         start = (c["start_x"].value, c["start_y"].value)
-        runs = trajectories.run_many(land, self.configs(), start=start, steps=c["steps"].value)
+        valid, refused = [], []
+        for name, hp in self.configs():  # settings one optimizer cannot take should not stop the others
+            try:
+                optim.optimizer_settings(name, **hp)
+                valid.append((name, hp))
+            except ValueError as err:
+                refused.append(f"{name} is not shown: {err}")
+        if not valid:
+            raise ValueError("; ".join(refused))
+        runs = trajectories.run_many(land, valid, start=start, steps=c["steps"].value)
         rebuild = self._land is None or land.name != self._land.name
         rebuild |= [r.optimizer for r in runs] != [r.optimizer for r in self.runs]
         frame = (land.name, start, c["steps"].value)  # what fixes the loss axes' limits
@@ -273,7 +282,11 @@ class Playground(_LiveFigure):
             self._full_draw(layout=rebuild)
         else:
             self._blit()
-        self._say(self._summary(runs))
+        if refused:
+            self._say("; ".join(refused) + ". " + self._summary(runs), bad=True)
+            self.error = None  # a picture was drawn; the message names what is missing from it
+        else:
+            self._say(self._summary(runs))
 
     # Drawing. The moving artists (paths, end points, loss curves, crosses, legend) are "animated": a full draw
     # renders everything else, and on_draw caches that background and paints the moving artists over it. A

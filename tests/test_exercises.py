@@ -475,3 +475,17 @@ def test_minibatch_grad_mistakes():
     expect_mistake(exercises.check_minibatch_grad(summed), "the gradient is summed over the batch")
     expect_mistake(exercises.check_minibatch_grad(everything), "the whole data set was used")
     assert exercises.check_minibatch_grad(by_autograd).passed
+
+
+def test_nesterov_step_mistakes():
+    def heavy_ball(w, grad, buf, lr, momentum):
+        buf = grad.clone() if buf is None else momentum * buf + grad
+        return w - lr * buf, buf
+
+    def stale(w, grad, buf, lr, momentum):
+        old = grad if buf is None else buf
+        new = grad.clone() if buf is None else momentum * buf + grad
+        return w - lr * (grad + momentum * old), new
+
+    expect_mistake(exercises.check_nesterov_step(heavy_ball), "this is plain heavy-ball momentum")
+    expect_mistake(exercises.check_nesterov_step(stale), "the correction uses the buffer from before this step")

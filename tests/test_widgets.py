@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from unittest import mock
 
 import matplotlib as mpl
@@ -109,15 +110,32 @@ def test_toggling_optimizers_adds_and_removes_lines(pg):
     assert labels[1].startswith("rmsprop (lr=")
 
 
-def test_invalid_settings_show_a_message_and_keep_the_last_good_picture(pg):
-    before, image = drawn_paths(pg), pixels(pg.canvas)
+def test_settings_one_optimizer_refuses_leave_the_others_running(pg):
+    before = drawn_paths(pg)
     pg.controls["beta2"].value = 1.0  # the slider allows it; Adam does not
-    assert pg.error is not None and "betas[1] must be a number in [0, 1), got 1.0" in pg.error
-    assert "#b3261e" in pg.status.value and "last settings that worked" in pg.status.value
+    assert [t.optimizer for t in pg.runs] == ["sgd", "momentum"]
+    assert "adam is not shown: betas[1] must be a number in [0, 1), got 1.0" in pg.status.value
+    assert "#b3261e" in pg.status.value and pg.error is None
+    assert np.allclose(before["sgd"], drawn_paths(pg)["sgd"], equal_nan=True)
+    pg.controls["beta2"].value = 0.99  # back to something valid: Adam returns, the message goes
+    assert [t.optimizer for t in pg.runs] == ["sgd", "momentum", "adam"] and "not shown" not in pg.status.value
+
+
+def test_when_nothing_can_run_the_last_good_picture_stays():
+    pg = widgets.Playground("beale", ("adam", "amsgrad"), steps=30)
+    before, image = drawn_paths(pg), pixels(pg.canvas)
+    pg.controls["beta1"].value = 1.0
+    assert pg.error is not None and "betas[0] must be a number in [0, 1), got 1.0" in pg.error
+    assert "last settings that worked" in pg.status.value
     assert all(np.allclose(before[k], v, equal_nan=True) for k, v in drawn_paths(pg).items())
     assert (pixels(pg.canvas) == image).all()
-    pg.controls["beta2"].value = 0.99  # back to something valid: the message goes, the picture moves
-    assert pg.error is None and "reached loss" in pg.status.value
+
+
+def test_momentum_at_zero_keeps_the_race_going():
+    pg = widgets.Playground("ravine", ("gd", "momentum", "nesterov"), steps=30)
+    pg.controls["momentum"].value = 0.0  # Nesterov needs momentum > 0; the other two still run
+    assert [t.optimizer for t in pg.runs] == ["gd", "momentum"]
+    assert "nesterov is not shown: nesterov=True needs momentum > 0" in html.unescape(pg.status.value)
 
 
 def test_no_optimizer_selected_is_explained(pg):
