@@ -35,6 +35,7 @@ __all__ = [
     "check_adagrad_step",
     "check_rmsprop_step",
     "check_adam_step",
+    "check_yogi_second_moment",
     "check_softmax",
     "check_cross_entropy",
     "check_minibatches",
@@ -540,6 +541,80 @@ def check_adam_step(fn: Callable) -> CheckResult:
 
 
 # --------------------------------------------------------------------------------------------------------
+# Yogi's second moment
+# --------------------------------------------------------------------------------------------------------
+
+
+def _yogi_v_ref(v, grad, beta2):
+    w, m, v = torch.zeros_like(v), torch.zeros_like(v), v.clone()
+    optim.yogi_update(w, grad, m, v, lr=0.0, beta2=beta2)
+    return (v,)
+
+
+YOGI_V = Exercise(
+    name="yogi_second_moment",
+    params=("v", "grad", "beta2"),
+    outputs=("new v",),
+    cases=(
+        ("from v = 0 (the first step)", (_t(0.0, 0.0, 0.0), _t(0.4, -1.0, 2.0), 0.999)),
+        ("v above and below grad**2", (_t(0.5, 0.01, 3.0, 0.2), _t(0.1, -1.0, 1.5, 0.3), 0.9)),
+        ("v exactly equal to grad**2 in two places", (_t(0.25, 4.0, 1.0), _t(0.5, -2.0, 3.0), 0.8)),
+        ("a matrix", (_positive(16, 2, 3), _rand(17, 2, 3), 0.99)),
+    ),
+    reference=_yogi_v_ref,
+    mistakes=(
+        Mistake(
+            "this is Adam's update, v - (1 - beta2) * (v - grad**2)",
+            lambda v, g, b2: v - (1 - b2) * (v - g * g),
+            "Yogi keeps the direction of Adam's change but not its size: "
+            "v - (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "the sign is the wrong way round, sign(grad**2 - v)",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(g * g - v) * g * g,
+            "v must move towards grad**2: subtract (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "the sign term is missing (v always shrinks)",
+            lambda v, g, b2: v - (1 - b2) * g * g,
+            "The sign decides the direction: v - (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "v always grows, v + (1 - beta2) * grad**2",
+            lambda v, g, b2: v + (1 - b2) * g * g,
+            "Where v is already above grad**2 it must fall: use sign(v - grad**2).",
+        ),
+        Mistake(
+            "the sign compares v with grad, not grad**2",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(v - g) * g * g,
+            "Compare v with the squared gradient: sign(v - grad**2).",
+        ),
+        Mistake(
+            "sign(0) is taken as +1 (v changes when it equals grad**2)",
+            lambda v, g, b2: v - (1 - b2) * torch.where(v >= g * g, 1.0, -1.0) * g * g,
+            "Where v equals grad**2 exactly nothing should change: torch.sign(0) is 0.",
+        ),
+        Mistake(
+            "beta2 is in place of 1 - beta2",
+            lambda v, g, b2: v - b2 * torch.sign(v - g * g) * g * g,
+            "The change is scaled by (1 - beta2), a small number, as in Adam.",
+        ),
+        Mistake(
+            "the gradient is not squared in the change",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(v - g * g) * g,
+            "Both places take the squared gradient: sign(v - grad**2) * grad**2.",
+        ),
+    ),
+    hint="v - (1 - beta2) * sign(v - grad**2) * grad**2 (torch.sign); only the sign term differs from Adam.",
+)
+
+
+def check_yogi_second_moment(fn: Callable) -> CheckResult:
+    """Check ``fn(v, grad, beta2) -> new v``, Yogi's second-moment update (Zaheer et al. 2018, Algorithm 2)."""
+    return run_check(YOGI_V, fn)
+
+
+# --------------------------------------------------------------------------------------------------------
 # Gradients by finite differences
 # --------------------------------------------------------------------------------------------------------
 
@@ -891,6 +966,7 @@ CHECKS: dict[str, Callable[[Callable], CheckResult]] = {
     "adagrad_step": check_adagrad_step,
     "rmsprop_step": check_rmsprop_step,
     "adam_step": check_adam_step,
+    "yogi_second_moment": check_yogi_second_moment,
     "softmax": check_softmax,
     "cross_entropy": check_cross_entropy,
     "minibatches": check_minibatches,

@@ -2,11 +2,12 @@
 
 Read this module in two layers.
 
-1. **Update rules** (``sgd_update``, ``adagrad_update``, ``rmsprop_update``, ``adam_update``): one short
-   function per optimizer that changes a parameter and its state *in place* for one step. Each line carries
-   the formula it computes, in the symbols of the docstring. These are the functions the notebooks show, the
-   trajectories run on loss landscapes, and the exercise checks compare a learner's code against.
-2. **Classes** (``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``): subclasses of
+1. **Update rules** (``sgd_update``, ``adagrad_update``, ``rmsprop_update``, ``adadelta_update``,
+   ``adam_update``, ``yogi_update``): one short function per optimizer that changes a parameter and its state
+   *in place* for one step. Each line carries the formula it computes, in the symbols of the docstring. These
+   are the functions the notebooks show, the trajectories run on loss landscapes, and the exercise checks
+   compare a learner's code against.
+2. **Classes** (``SGD``, ``Adagrad``, ``RMSprop``, ``Adadelta``, ``Adam``, ``AdamW``, ``Yogi``): subclasses of
    ``torch.optim.Optimizer`` with PyTorch's signatures, defaults, state names and ``state_dict`` layout. A class
    only creates the state and hands each parameter to its rule; ``torch.optim.Optimizer`` does the rest
    (param groups, closures, hooks, ``state_dict``), so the classes work with ``torch.optim.lr_scheduler``.
@@ -39,14 +40,18 @@ __all__ = [
     "SGD",
     "Adagrad",
     "RMSprop",
+    "Adadelta",
     "Adam",
     "AdamW",
+    "Yogi",
     "make_optimizer",
     "optimizer_names",
     "sgd_update",
     "adagrad_update",
     "rmsprop_update",
+    "adadelta_update",
     "adam_update",
+    "yogi_update",
 ]
 
 Hyper = float | Tensor  # a hyperparameter: a number, or a tensor that broadcasts against the parameter
@@ -247,6 +252,49 @@ def rmsprop_update(
         _add_scaled_ratio_(param, -lr, g, denom)  # theta <- theta - gamma * g / d
 
 
+def adadelta_update(
+    param: Tensor,
+    grad: Tensor,
+    square_avg: Tensor,
+    acc_delta: Tensor,
+    *,
+    lr: Hyper = 1.0,
+    rho: Hyper = 0.9,
+    eps: Hyper = 1e-6,
+    weight_decay: Hyper = 0.0,
+    maximize: bool = False,
+) -> None:
+    r"""One step of Adadelta, exactly as ``torch.optim.Adadelta`` computes it.
+
+    Symbols: :math:`\gamma` = ``lr``, :math:`\rho` = ``rho``, :math:`\epsilon` = ``eps``, :math:`\lambda` =
+    ``weight_decay``; ``v`` = ``square_avg`` (moving average of squared gradients), ``u`` = ``acc_delta``
+    (moving average of squared updates). Both start at zero.
+
+    .. code-block:: text
+
+        g <- -grad if maximize else grad
+        g <- g + lambda * theta                               (if lambda != 0)
+        v <- rho * v + (1 - rho) * g * g
+        delta <- sqrt(u + eps) / sqrt(v + eps) * g            (RMS of past updates over RMS of gradients)
+        u <- rho * u + (1 - rho) * delta * delta
+        theta <- theta - gamma * delta
+
+    Zeiler (2012, "ADADELTA: An Adaptive Learning Rate Method") has no learning rate: his update is
+    ``-delta``, which is ``gamma = 1``, PyTorch's default. The ratio ``sqrt(u + eps) / sqrt(v + eps)`` carries
+    the units of theta over the units of the gradient, so ``delta`` has the units of theta, as a Newton step
+    does. eps sits *inside* both roots (not outside, as in RMSprop and Adam) and also sets the size of the first
+    steps: with ``u = 0``, ``sqrt(eps)`` stands in for the RMS of past updates.
+    """
+    g = -grad if maximize else grad
+    if _is_on(weight_decay):
+        g = _plus_scaled(g, weight_decay, param)  # g <- g + lambda * theta
+    _average_square_(square_avg, rho, g)  # v <- rho * v + (1 - rho) * g^2
+    std = square_avg.add(eps).sqrt_()  # sqrt(v + eps)
+    delta = acc_delta.add(eps).sqrt_().div_(std).mul_(g)  # delta <- sqrt(u + eps) / sqrt(v + eps) * g
+    _average_square_(acc_delta, rho, delta)  # u <- rho * u + (1 - rho) * delta^2
+    _add_scaled_(param, -lr, delta)  # theta <- theta - gamma * delta
+
+
 def adam_update(
     param: Tensor,
     grad: Tensor,
@@ -308,6 +356,52 @@ def adam_update(
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5  # sqrt(1 - beta2^t)
     denom = (second.sqrt() / bias_correction2_sqrt).add_(eps)  # sqrt(v) / sqrt(1 - beta2^t) + eps
     _add_scaled_ratio_(param, -lr / bias_correction1, exp_avg, denom)  # theta <- theta - gamma/(1-beta1^t) * m/denom
+
+
+def yogi_update(
+    param: Tensor,
+    grad: Tensor,
+    exp_avg: Tensor,
+    exp_avg_sq: Tensor,
+    *,
+    lr: Hyper = 1e-2,
+    beta1: Hyper = 0.9,
+    beta2: Hyper = 0.999,
+    eps: Hyper = 1e-3,
+    weight_decay: Hyper = 0.0,
+    maximize: bool = False,
+) -> None:
+    r"""One step of Yogi, Algorithm 2 of Zaheer, Reddi, Sachan, Kale and Kumar (2018).
+
+    Symbols as in ``adam_update``: :math:`\gamma` = ``lr``, :math:`\beta_1, \beta_2`, :math:`\epsilon` =
+    ``eps``, :math:`\lambda` = ``weight_decay`` (an L2 penalty), ``m`` = ``exp_avg``, ``v`` = ``exp_avg_sq``;
+    both start at zero.
+
+    .. code-block:: text
+
+        g <- -grad if maximize else grad
+        g <- g + lambda * theta                                  (if lambda != 0)
+        m <- beta1 * m + (1 - beta1) * g
+        v <- v - (1 - beta2) * sign(v - g * g) * g * g           (Adam: v <- v - (1 - beta2) * (v - g * g))
+        theta <- theta - gamma * m / (sqrt(v) + eps)
+
+    Only the second line differs from Adam. Adam's ``v`` moves by ``(1 - beta2) * (v - g^2)``, a step that is
+    proportional to how far ``v`` is from ``g^2``: when ``v`` is much larger than recent squared gradients it
+    falls by a fixed fraction each step, fast, and the effective step ``gamma / sqrt(v)`` can jump up. Yogi moves
+    ``v`` by at most ``(1 - beta2) * g^2`` in the direction of ``g^2`` (``sign(0) = 0``: no change when they are
+    equal), an additive change that lets ``v`` fall only slowly. Algorithm 2 has no bias correction and starts
+    ``v`` at zero; this function follows it. (Some library versions add Adam's bias correction or start ``v``
+    at a small positive value; torch.optim has no Yogi.) The paper recommends ``lr = 1e-2`` and ``eps = 1e-3``,
+    the defaults here: a larger eps than Adam's, which bounds the first steps while ``v`` is still small.
+    """
+    g = -grad if maximize else grad
+    if _is_on(weight_decay):
+        g = _plus_scaled(g, weight_decay, param)  # g <- g + lambda * theta
+    exp_avg.lerp_(g, 1 - beta1)  # m <- beta1 * m + (1 - beta1) * g
+    g2 = g * g
+    _add_scaled_(exp_avg_sq, beta2 - 1, torch.sign(exp_avg_sq - g2).mul_(g2))  # v <- v - (1-beta2) sign(v-g^2) g^2
+    denom = exp_avg_sq.sqrt().add_(eps)  # sqrt(v) + eps
+    _add_scaled_ratio_(param, -lr, exp_avg, denom)  # theta <- theta - gamma * m / (sqrt(v) + eps)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -620,6 +714,59 @@ class RMSprop(_RuleOptimizer):
         )
 
 
+class Adadelta(_RuleOptimizer):
+    __doc__ = f"""Adadelta: steps in the units of the parameters, no learning rate needed; ``torch.optim.Adadelta``.
+
+    ``Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False)``. ``lr`` only scales
+    the computed update (the paper has none: lr=1). State per parameter: ``step``, ``square_avg`` and
+    ``acc_delta``, as torch names them. The rule, from ``adadelta_update``:
+    {adadelta_update.__doc__.split(".. code-block:: text", 1)[1].split("Zeiler", 1)[0]}"""
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    @staticmethod
+    def _check_group(group):
+        _check_real("lr", group["lr"], 0.0)
+        _check_real("rho", group["rho"], 0.0, 1.0)
+        _check_real("eps", group["eps"], 0.0)
+        _check_real("weight_decay", group["weight_decay"], 0.0)
+        _check_bool("maximize", group["maximize"])
+
+    @staticmethod
+    def _init_state(p, group):
+        return {
+            "step": _new_step(),
+            "square_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+            "acc_delta": torch.zeros_like(p, memory_format=torch.preserve_format),
+        }
+
+    @staticmethod
+    def _update(p, grad, state, group):
+        state["step"] += 1
+        adadelta_update(
+            p,
+            grad,
+            state["square_avg"],
+            state["acc_delta"],
+            lr=group["lr"],
+            rho=group["rho"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )
+
+
 class Adam(_RuleOptimizer):
     __doc__ = f"""Adam: steps from moving averages of the gradient and of its square; twin of ``torch.optim.Adam``.
 
@@ -729,6 +876,61 @@ class AdamW(Adam):
             group["decoupled_weight_decay"] = True
 
 
+class Yogi(_RuleOptimizer):
+    __doc__ = f"""Yogi (Zaheer et al., 2018): Adam with an additive second-moment update. torch.optim has no twin.
+
+    ``Yogi(params, lr=1e-2, betas=(0.9, 0.999), eps=1e-3, weight_decay=0, *, maximize=False)``, following the
+    paper's Algorithm 2 (no bias correction). State per parameter: ``step`` (counted, not used by the rule),
+    ``exp_avg`` and ``exp_avg_sq``, named as in Adam. The rule, from ``yogi_update``:
+    {yogi_update.__doc__.split(".. code-block:: text", 1)[1].split("Only the second", 1)[0]}"""
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-2,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-3,
+        weight_decay: float = 0,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    @staticmethod
+    def _check_group(group):
+        _check_real("lr", group["lr"], 0.0)
+        _check_betas(group["betas"])
+        _check_real("eps", group["eps"], 0.0)
+        _check_real("weight_decay", group["weight_decay"], 0.0)
+        _check_bool("maximize", group["maximize"])
+
+    @staticmethod
+    def _init_state(p, group):
+        return {
+            "step": _new_step(),
+            "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+            "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+        }
+
+    @staticmethod
+    def _update(p, grad, state, group):
+        state["step"] += 1
+        beta1, beta2 = group["betas"]
+        yogi_update(
+            p,
+            grad,
+            state["exp_avg"],
+            state["exp_avg_sq"],
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )
+
+
 # --------------------------------------------------------------------------------------------------------
 # make_optimizer: the Keras habit, optimizer="adam"
 # --------------------------------------------------------------------------------------------------------
@@ -741,9 +943,11 @@ _PRESETS: dict[str, tuple[type[_RuleOptimizer], dict[str, Any]]] = {
     "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
     "adagrad": (Adagrad, {}),
     "rmsprop": (RMSprop, {}),
+    "adadelta": (Adadelta, {}),
     "adam": (Adam, {}),
     "adamw": (AdamW, {}),
     "amsgrad": (Adam, {"amsgrad": True}),
+    "yogi": (Yogi, {}),
 }
 # flags that a name fixes: asking for "nesterov" with nesterov=False is a contradiction, not an override
 _FIXED_FLAGS = {"nesterov": "nesterov", "amsgrad": "amsgrad"}
@@ -801,9 +1005,10 @@ def make_optimizer(name: str, params: Iterable, **hparams: Any) -> torch.optim.O
 
     Names (case-insensitive): "gd" and "sgd" (plain SGD: which one it is depends on the batches you feed it),
     "momentum" (SGD with momentum 0.9 unless given), "nesterov" (the same with Nesterov's correction),
-    "adagrad", "rmsprop", "adam", "adamw", "amsgrad" (Adam with amsgrad=True). ``hparams`` are the class's
-    own keyword arguments, spelt as in torch.optim; each has torch's default unless the name implies another.
-    An unknown name or hyperparameter, or an impossible value, raises ValueError saying what is allowed.
+    "adagrad", "rmsprop", "adadelta", "adam", "adamw", "amsgrad" (Adam with amsgrad=True) and "yogi".
+    ``hparams`` are the class's own keyword arguments, spelt as in torch.optim; each has torch's default (the
+    paper's, for Yogi) unless the name implies another. An unknown name or hyperparameter, or an impossible
+    value, raises ValueError saying what is allowed.
 
     >>> make_optimizer("adam", [torch.zeros(3, requires_grad=True)], lr=0.01)  # doctest: +ELLIPSIS
     Adam (...

@@ -47,6 +47,8 @@ _BY_OPTIMIZER = {  # one colour and dash per optimizer, throughout the course
     "adam": ("#CC79A7", "-"),
     "adamw": ("#000000", "-."),
     "amsgrad": ("#8F4E00", ":"),
+    "adadelta": ("#009E73", "--"),
+    "yogi": ("#CC79A7", ":"),
 }
 _DASHES = ["-", "--", "-.", ":"]
 STYLE = {

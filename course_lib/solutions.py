@@ -68,6 +68,11 @@ def adam_step(
     return w - lr * m_hat / (v_hat.sqrt() + eps), m, v
 
 
+def yogi_second_moment(v: Tensor, grad: Tensor, beta2: float) -> Tensor:
+    """Yogi: v moves towards grad**2 by (1 - beta2) * grad**2; Adam's moves by (1 - beta2) * (v - grad**2)."""
+    return v - (1 - beta2) * torch.sign(v - grad**2) * grad**2
+
+
 def softmax(logits: Tensor) -> Tensor:
     """Probabilities from logits along the last dimension, safe for large logits."""
     shifted = logits - logits.max(dim=-1, keepdim=True).values  # the largest becomes 0, so exp cannot overflow

@@ -37,10 +37,14 @@ __all__ = [
 DEFAULT_LR = {"quadratic": 0.1, "ravine": 0.1, "rosenbrock": 1.5e-3, "beale": 0.01, "himmelblau": 0.01, "saddle": 0.05}
 USES = {  # which shared hyperparameter sliders reach which optimizer
     "momentum": ("momentum", "nesterov"),
-    "beta1": ("adam", "adamw", "amsgrad"),
-    "beta2": ("adam", "adamw", "amsgrad"),
+    "beta1": ("adam", "adamw", "amsgrad", "yogi"),
+    "beta2": ("adam", "adamw", "amsgrad", "yogi"),
+    # Adadelta's eps (1e-6) sets the size of its first steps and Yogi's (1e-3) bounds them: a slider shared with
+    # Adam's 1e-8 would change what they are, so they keep their own
     "eps": ("adagrad", "rmsprop", "adam", "adamw", "amsgrad"),
 }
+# optimizers whose learning rate is not the shared slider's: Adadelta's paper has no learning rate (lr=1)
+FIXED_LR = {"adadelta": 1.0}
 
 
 class _LiveFigure:
@@ -221,7 +225,7 @@ class Playground(_LiveFigure):
         c = self.controls
         configs = []
         for name in self.optimizers:
-            hp: dict[str, Any] = {"lr": c["lr"].value}
+            hp: dict[str, Any] = {"lr": FIXED_LR.get(name, c["lr"].value)}
             if name in USES["momentum"]:
                 hp["momentum"] = c["momentum"].value
             if name in USES["beta1"]:

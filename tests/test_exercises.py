@@ -489,3 +489,25 @@ def test_nesterov_step_mistakes():
 
     expect_mistake(exercises.check_nesterov_step(heavy_ball), "this is plain heavy-ball momentum")
     expect_mistake(exercises.check_nesterov_step(stale), "the correction uses the buffer from before this step")
+
+
+def test_yogi_second_moment_mistakes():
+    def adams(v, grad, beta2):  # what a learner fresh from Adam writes
+        return beta2 * v + (1 - beta2) * grad**2
+
+    def sign_reversed(v, grad, beta2):
+        return v + (1 - beta2) * torch.sign(v - grad**2) * grad**2
+
+    def sign_of_zero_is_one(v, grad, beta2):
+        direction = torch.where(v > grad**2, 1.0, -1.0)  # v == grad**2 counts as "below"
+        return v - (1 - beta2) * direction * grad**2
+
+    def in_place(v, grad, beta2):  # changes v in place and returns it: allowed
+        v.addcmul_(torch.sign(v - grad * grad), grad * grad, value=-(1 - beta2))
+        return v
+
+    expect_mistake(exercises.check_yogi_second_moment(adams), "this is Adam's update")
+    expect_mistake(exercises.check_yogi_second_moment(sign_reversed), "the sign is the wrong way round")
+    result = exercises.check_yogi_second_moment(sign_of_zero_is_one)
+    assert not result.passed and "v exactly equal to grad**2" in result.message
+    assert exercises.check_yogi_second_moment(in_place).passed

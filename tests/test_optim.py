@@ -49,6 +49,9 @@ CONFIGS = [
         torch.optim.RMSprop,
         dict(lr=0.002, momentum=0.5, centered=True, maximize=True),
     ),
+    ("adadelta-defaults", optim.Adadelta, torch.optim.Adadelta, dict()),
+    ("adadelta-rho-eps-wd", optim.Adadelta, torch.optim.Adadelta, dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.05)),
+    ("adadelta-maximize", optim.Adadelta, torch.optim.Adadelta, dict(lr=2.0, rho=0.95, maximize=True)),
     ("adam-defaults", optim.Adam, torch.optim.Adam, dict()),
     ("adam-betas-eps", optim.Adam, torch.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)),
     ("adam-l2", optim.Adam, torch.optim.Adam, dict(lr=0.01, weight_decay=0.1)),
@@ -64,10 +67,19 @@ CONFIGS = [
     ("adamw-amsgrad-maximize", optim.AdamW, torch.optim.AdamW, dict(lr=0.01, amsgrad=True, maximize=True)),
 ]
 CONFIG_IDS = [c[0] for c in CONFIGS]
+# Yogi has no torch.optim twin: the behaviour tests below run on it too, and its own section checks its maths
+YOGI_CONFIGS = [
+    ("yogi-defaults", optim.Yogi, None, dict()),
+    ("yogi-betas-eps-wd", optim.Yogi, None, dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    ("yogi-maximize", optim.Yogi, None, dict(lr=0.01, maximize=True)),
+]
+ALL_CONFIGS = CONFIGS + YOGI_CONFIGS
+ALL_IDS = [c[0] for c in ALL_CONFIGS]
 CLASS_PAIRS = [
     (optim.SGD, torch.optim.SGD),
     (optim.Adagrad, torch.optim.Adagrad),
     (optim.RMSprop, torch.optim.RMSprop),
+    (optim.Adadelta, torch.optim.Adadelta),
     (optim.Adam, torch.optim.Adam),
     (optim.AdamW, torch.optim.AdamW),
 ]
@@ -226,14 +238,14 @@ def test_sgd_with_zero_momentum_is_gradient_descent():
     assert torch.equal(a, b)
 
 
-@pytest.mark.parametrize("label, ours_cls, torch_cls, hp", CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize("label, ours_cls, torch_cls, hp", ALL_CONFIGS, ids=ALL_IDS)
 def test_zero_learning_rate_never_moves_a_parameter(label, ours_cls, torch_cls, hp):
     before = run_steps(lambda p: ours_cls(p, **{**hp, "lr": 0.0}), steps=0)
     after = run_steps(lambda p: ours_cls(p, **{**hp, "lr": 0.0}), steps=10)
     assert torch.equal(before, after)
 
 
-@pytest.mark.parametrize("label, ours_cls, torch_cls, hp", CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize("label, ours_cls, torch_cls, hp", ALL_CONFIGS, ids=ALL_IDS)
 def test_zero_gradient_without_weight_decay_is_a_no_op(label, ours_cls, torch_cls, hp):
     hp = {k: v for k, v in hp.items() if k != "weight_decay"}
     if ours_cls is optim.AdamW:
@@ -247,7 +259,7 @@ def test_zero_gradient_without_weight_decay_is_a_no_op(label, ours_cls, torch_cl
     assert torch.equal(p.detach(), start)
 
 
-@pytest.mark.parametrize("label, ours_cls, torch_cls, hp", CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize("label, ours_cls, torch_cls, hp", ALL_CONFIGS, ids=ALL_IDS)
 def test_first_step_goes_downhill(label, ours_cls, torch_cls, hp):
     """On f(w) = |w|^2 / 2 the first step must lower f (raise it when maximizing)."""
     w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
@@ -340,6 +352,9 @@ HYPER_STRATEGIES = {
             "maximize": flag,
         }
     ),
+    optim.Adadelta: st.fixed_dictionaries(
+        {"lr": st.floats(1e-4, 2.0), "rho": unit, "eps": st.floats(1e-8, 1e-2), "weight_decay": small, "maximize": flag}
+    ),
     optim.Adam: st.fixed_dictionaries(
         {
             "lr": positive,
@@ -390,8 +405,10 @@ RULE_CASES = {
     "sgd-dampening": (optim.SGD, dict(momentum=[0.5, 0.9, 0.7], dampening=[0.1, 0.0, 0.5])),
     "adagrad": (optim.Adagrad, dict(lr_decay=[0.0, 0.1, 0.01], eps=[1e-10, 1e-3, 0.1], weight_decay=[0, 0.1, 0.3])),
     "rmsprop-centered": (optim.RMSprop, dict(alpha=[0.9, 0.99, 0.5], momentum=[0.0, 0.5, 0.9], centered=True)),
+    "adadelta": (optim.Adadelta, dict(rho=[0.9, 0.5, 0.99], eps=[1e-6, 1e-3, 1e-8], weight_decay=[0, 0.1, 0.3])),
     "adam": (optim.Adam, dict(betas=None, eps=[1e-8, 1e-3, 0.1], weight_decay=[0.0, 0.01, 0.1])),
     "adamw-amsgrad": (optim.AdamW, dict(betas=None, amsgrad=True, weight_decay=[0.0, 0.01, 0.1])),
+    "yogi": (optim.Yogi, dict(betas=None, eps=[1e-3, 1e-6, 0.1], weight_decay=[0.0, 0.01, 0.1])),
 }
 
 
@@ -473,6 +490,12 @@ ERROR_CASES = [
     (optim.RMSprop, dict(momentum=-0.9), r"momentum must be a finite number >= 0, got -0\.9"),
     (optim.RMSprop, dict(weight_decay=-0.9), r"weight_decay must be a finite number >= 0, got -0\.9"),
     (optim.RMSprop, dict(centered=1), r"centered must be True or False, got 1"),
+    (optim.Adadelta, dict(lr=-1.0), r"lr must be a finite number >= 0, got -1\.0"),
+    (optim.Adadelta, dict(rho=1.1), r"rho must be a number in \[0, 1\], got 1\.1"),
+    (optim.Adadelta, dict(rho=-0.1), r"rho must be a number in \[0, 1\], got -0\.1"),
+    (optim.Adadelta, dict(eps=-1e-6), r"eps must be a finite number >= 0, got -1e-06"),
+    (optim.Adadelta, dict(weight_decay=-0.1), r"weight_decay must be a finite number >= 0, got -0\.1"),
+    (optim.Adadelta, dict(maximize=0), r"maximize must be True or False, got 0"),
     (optim.Adam, dict(lr=-1e-3), r"lr must be a finite number >= 0, got -0\.001"),
     (optim.Adam, dict(betas=(1.0, 0.999)), r"betas\[0\] must be a number in \[0, 1\), got 1\.0"),
     (optim.Adam, dict(betas=(0.9, -0.1)), r"betas\[1\] must be a number in \[0, 1\), got -0\.1"),
@@ -482,6 +505,11 @@ ERROR_CASES = [
     (optim.Adam, dict(amsgrad=None), r"amsgrad must be True or False, got None"),
     (optim.AdamW, dict(betas=(0.9, 1.0)), r"betas\[1\] must be a number in \[0, 1\), got 1\.0"),
     (optim.AdamW, dict(weight_decay=float("nan")), r"weight_decay must be a finite number >= 0, got nan"),
+    (optim.Yogi, dict(lr=-0.01), r"lr must be a finite number >= 0, got -0\.01"),
+    (optim.Yogi, dict(betas=(0.9, 1.0)), r"betas\[1\] must be a number in \[0, 1\), got 1\.0"),
+    (optim.Yogi, dict(betas=[0.9]), r"betas must be a pair \(beta1, beta2\) of numbers in \[0, 1\), got \[0\.9\]"),
+    (optim.Yogi, dict(eps=float("inf")), r"eps must be a finite number >= 0, got inf"),
+    (optim.Yogi, dict(weight_decay=-1), r"weight_decay must be a finite number >= 0, got -1"),
 ]
 
 
@@ -517,9 +545,11 @@ NAMES = {
     "nesterov": (optim.SGD, {"momentum": 0.9, "nesterov": True}),
     "adagrad": (optim.Adagrad, {}),
     "rmsprop": (optim.RMSprop, {}),
+    "adadelta": (optim.Adadelta, {"rho": 0.9, "eps": 1e-6}),
     "adam": (optim.Adam, {"amsgrad": False, "decoupled_weight_decay": False}),
     "adamw": (optim.AdamW, {"amsgrad": False, "decoupled_weight_decay": True, "weight_decay": 1e-2}),
     "amsgrad": (optim.Adam, {"amsgrad": True}),
+    "yogi": (optim.Yogi, {"betas": (0.9, 0.999), "eps": 1e-3}),
 }
 
 
@@ -549,7 +579,7 @@ def test_make_optimizer_passes_hyperparameters_and_lets_them_override_presets():
 def test_make_optimizer_errors_name_what_is_known():
     p = [torch.zeros(2, requires_grad=True)]
     with pytest.raises(
-        ValueError, match=r"unknown optimizer 'adma'; the known names are: gd, sgd, .*amsgrad\. Did you mean 'adam'\?"
+        ValueError, match=r"unknown optimizer 'adma'; the known names are: gd, sgd, .*yogi\. Did you mean 'adam'\?"
     ):
         optim.make_optimizer("adma", p)
     with pytest.raises(
@@ -565,6 +595,117 @@ def test_make_optimizer_errors_name_what_is_known():
 
 
 def test_docstrings_carry_the_formula():
-    for cls in (optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam):
+    for cls in (optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adadelta, optim.Adam, optim.Yogi):
         assert "theta <- theta" in cls.__doc__, cls.__name__
     assert math.isclose(optim.SGD([torch.zeros(1, requires_grad=True)]).defaults["lr"], 1e-3)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Yogi: torch.optim has none, so it is checked against the paper's Algorithm 2 worked out by hand
+# ---------------------------------------------------------------------------------------------------------
+
+
+def yogi_by_hand(theta, grads, lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-3, weight_decay=0.0, maximize=False):
+    """Zaheer et al. (2018), Algorithm 2, one coordinate at a time in plain Python floats."""
+    theta = list(theta)
+    m, v = [0.0] * len(theta), [0.0] * len(theta)
+    for grad in grads:
+        for i, g in enumerate(grad):
+            g = -g if maximize else g
+            g = g + weight_decay * theta[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            sign = (v[i] > g * g) - (v[i] < g * g)
+            v[i] = v[i] - (1 - beta2) * sign * g * g
+            theta[i] = theta[i] - lr * m[i] / (math.sqrt(v[i]) + eps)
+    return theta
+
+
+def yogi_run(start, grads, **hp):
+    w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = optim.Yogi([w], **hp)
+    for g in grads:
+        w.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+    return w.detach(), opt
+
+
+def test_yogi_first_step_worked_by_hand():
+    """g = 2 from theta = 1: m = 0.2, v = 0 - 0.001 * sign(0 - 4) * 4 = 0.004,
+    theta = 1 - 0.01 * 0.2 / (sqrt(0.004) + 0.001)."""
+    w, opt = yogi_run([1.0], [[2.0]])
+    state = opt.state[opt.param_groups[0]["params"][0]]
+    assert state["exp_avg"].item() == pytest.approx(0.2, abs=1e-15)
+    assert state["exp_avg_sq"].item() == pytest.approx(0.004, abs=1e-15)
+    assert w.item() == pytest.approx(1 - 0.01 * 0.2 / (math.sqrt(0.004) + 0.001), abs=1e-15)
+    assert state["step"].item() == 1.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    hp=st.fixed_dictionaries(
+        {
+            "lr": positive,
+            "betas": st.tuples(unit, unit),
+            "eps": st.floats(1e-8, 1e-1),
+            "weight_decay": small,
+            "maximize": flag,
+        }
+    ),
+    grads=st.lists(st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=3), min_size=1, max_size=8),
+)
+def test_yogi_matches_algorithm_2_by_hand(hp, grads):
+    start = [0.5, -1.0, 2.0]
+    w, _ = yogi_run(start, grads, **hp)
+    beta1, beta2 = hp["betas"]
+    hand = yogi_by_hand(start, grads, hp["lr"], beta1, beta2, hp["eps"], hp["weight_decay"], hp["maximize"])
+    scale = max(1.0, max(abs(x) for x in hand))
+    assert torch.allclose(w, torch.tensor(hand, dtype=torch.float64), rtol=0, atol=1e-9 * scale)
+
+
+def test_yogi_second_moment_falls_additively_where_adams_falls_by_a_fraction():
+    """After one large gradient and then small ones, Adam's v shrinks by a factor beta2 each step (its
+    multiplicative update); Yogi's shrinks by (1 - beta2) * g^2 at most, so it stays far larger."""
+    grads = [[10.0]] + [[0.01]] * 2000
+    _, yogi = yogi_run([0.0], grads, betas=(0.9, 0.99))
+    w = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    adam = optim.Adam([w], betas=(0.9, 0.99))
+    for g in grads:
+        w.grad = torch.tensor(g, dtype=torch.float64)
+        adam.step()
+    v_yogi = next(iter(yogi.state.values()))["exp_avg_sq"].item()
+    v_adam = next(iter(adam.state.values()))["exp_avg_sq"].item()
+    assert v_yogi == pytest.approx(0.01 * 100 - 2000 * 0.01 * 1e-4, rel=1e-9)  # 1 - 0.002
+    assert v_adam < 1e-3 and v_yogi > 100 * v_adam
+
+
+def test_yogi_leaves_v_alone_when_it_equals_the_squared_gradient():
+    """sign(0) = 0: v = g^2 exactly means no change (Adam would not change it either)."""
+    _, opt = yogi_run([0.0], [[2.0], [2.0], [2.0]], betas=(0.9, 0.75))
+    v_after_first = 0.25 * 4.0  # (1 - beta2) * g^2 = 1.0
+    _, opt1 = yogi_run([0.0], [[2.0]], betas=(0.9, 0.75))
+    assert next(iter(opt1.state.values()))["exp_avg_sq"].item() == v_after_first
+    _, opt_eq = yogi_run([0.0], [[2.0], [1.0], [1.0]], betas=(0.9, 0.75))  # v = 1 = g^2 from step 2 on
+    assert next(iter(opt_eq.state.values()))["exp_avg_sq"].item() == 1.0
+    assert next(iter(opt.state.values()))["exp_avg_sq"].item() > 1.0
+
+
+def test_yogi_checkpoint_round_trip_continues_identically():
+    model_a, model_b = make_model(), make_model()
+    a, b = optim.Yogi(model_a.parameters(), lr=0.02), optim.Yogi(model_b.parameters(), lr=0.02)
+    data = list(batches(40))
+    for x, y in data[:20]:
+        train_step(model_a, a, x, y)
+        train_step(model_b, b, x, y)
+    resumed = optim.Yogi(model_b.parameters(), lr=0.02)
+    resumed.load_state_dict(roundtrip(b.state_dict()))
+    assert set(next(iter(resumed.state.values()))) == {"step", "exp_avg", "exp_avg_sq"}
+    for x, y in data[20:]:
+        train_step(model_a, a, x, y)
+        train_step(model_b, resumed, x, y)
+    for p, q in zip(model_a.parameters(), model_b.parameters(), strict=True):
+        assert torch.equal(p, q)
+
+
+def test_yogi_defaults_are_the_papers():
+    opt = optim.Yogi([torch.zeros(1, requires_grad=True)])
+    assert opt.defaults == {"lr": 1e-2, "betas": (0.9, 0.999), "eps": 1e-3, "weight_decay": 0, "maximize": False}

@@ -16,19 +16,25 @@ HPARAMS = {
     "nesterov": dict(lr=1e-3),
     "adagrad": dict(lr=0.3, lr_decay=0.01),
     "rmsprop": dict(lr=0.01, centered=True),
+    "adadelta": dict(lr=1.0, rho=0.95, eps=1e-4),
     "adam": dict(lr=0.05),
     "adamw": dict(lr=0.05, weight_decay=0.1),
     "amsgrad": dict(lr=0.05, betas=(0.8, 0.99)),
+    "yogi": dict(lr=0.05, eps=1e-4),
 }
 
 
 def torch_path(land, name, start, steps, hparams):
-    """The naive way: the torch.optim class of that name, autograd through the landscape's value."""
+    """The naive way: the torch.optim class of that name (Yogi: ours), autograd through the landscape's value."""
     cls, settings = optim.optimizer_settings(name, **hparams)
-    torch_cls = getattr(torch.optim, cls.__name__)
-    settings.pop("decoupled_weight_decay", None)
+    torch_cls = getattr(torch.optim, cls.__name__, None)
+    if torch_cls is None:  # Yogi has no torch twin; test_optim checks its maths against the paper
+        torch_cls = cls
+    else:
+        settings.pop("decoupled_weight_decay", None)
+        settings["foreach"] = False
     xy = torch.tensor(start, dtype=torch.float64, requires_grad=True)
-    opt = torch_cls([xy], foreach=False, **settings)
+    opt = torch_cls([xy], **settings)
     path = [xy.detach().clone()]
     for _ in range(steps):
         opt.zero_grad()
@@ -62,6 +68,10 @@ def test_run_many_equals_run_one_by_one_including_mixed_batches():
         ("rmsprop", dict(lr=0.01, momentum=0.5)),
         ("adagrad", dict(lr=0.5, initial_accumulator_value=0.1)),
         ("adagrad", dict(lr=0.2)),
+        ("adadelta", dict(lr=1.0)),
+        ("adadelta", dict(lr=0.5, rho=0.5)),
+        ("yogi", dict(lr=0.02)),
+        ("yogi", dict(lr=0.05, betas=(0.5, 0.9))),
         ("sgd", dict(lr=5.0)),  # diverges, alongside the others
     ]
     many = trajectories.run_many("rosenbrock", configs, steps=80)

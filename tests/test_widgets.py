@@ -55,9 +55,14 @@ def test_setting_lr_redraws_before_the_assignment_returns(pg):
         ("beta1", 0.5, ["adam"], ["sgd", "momentum"]),
         ("beta2", 0.9, ["adam"], ["sgd", "momentum"]),
         ("eps", 1e-2, ["adam"], ["sgd", "momentum"]),
+        ("lr", 1e-3, ["sgd", "adam", "yogi"], ["adadelta"]),
+        ("beta1", 0.5, ["yogi"], ["adadelta"]),
+        ("eps", 1e-2, ["rmsprop"], ["adadelta", "yogi"]),
     ],
 )
 def test_each_hyperparameter_reaches_exactly_the_optimizers_that_use_it(pg, control, value, changed, unchanged):
+    for name in changed + unchanged:
+        pg.controls[f"show:{name}"].value = True
     before = drawn_paths(pg)
     pg.controls[control].value = value
     after = drawn_paths(pg)
