@@ -27,6 +27,7 @@ from course_lib.trajectories import Trajectory
 __all__ = [
     "style",
     "colour_of",
+    "optimizer_style",
     "plot_landscape",
     "plot_paths",
     "plot_losses",
@@ -48,7 +49,7 @@ _BY_OPTIMIZER = {  # one colour and dash per optimizer, throughout the course
     "adamw": ("#000000", "-."),
     "amsgrad": ("#8F4E00", ":"),
     "adadelta": ("#009E73", "--"),
-    "yogi": ("#CC79A7", ":"),
+    "yogi": ("#6A3D9A", ":"),
 }
 _DASHES = ["-", "--", "-.", ":"]
 STYLE = {
@@ -69,6 +70,14 @@ STYLE = {
 def style() -> contextlib.AbstractContextManager:
     """The course's matplotlib style, for a ``with`` block."""
     return plt.rc_context(STYLE)
+
+
+def optimizer_style(name: str) -> tuple[str, str]:
+    """The (colour, line style) the course draws an optimizer with, e.g. ``optimizer_style("adam")``."""
+    key = name.strip().lower()
+    if key not in _BY_OPTIMIZER:
+        raise ValueError(f"no course style for {name!r}; the styled optimizers are: {', '.join(_BY_OPTIMIZER)}")
+    return _BY_OPTIMIZER[key]
 
 
 def colour_of(trajectories: Sequence[Trajectory]) -> Iterator[tuple[str, str]]:

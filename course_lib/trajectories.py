@@ -22,7 +22,7 @@ import torch
 
 from course_lib import landscapes, optim
 
-__all__ = ["Trajectory", "run", "run_many", "DIVERGENCE_FACTOR"]
+__all__ = ["Trajectory", "run", "run_many", "steps_to_reach", "tuned_race", "DIVERGENCE_FACTOR"]
 
 DIVERGENCE_FACTOR = 1e6  # a point this many window-widths away from the window's centre counts as diverged
 
@@ -109,6 +109,45 @@ def run_many(
     paths = np.empty((steps + 1, len(order), 2))
     paths[:, order] = path.numpy()
     return [_finish(land, paths[:, i], name, hp) for i, (name, hp) in enumerate(configs)]
+
+
+def steps_to_reach(trajectory: Trajectory, min_value: float, tol: float = 1e-3) -> int | None:
+    """The first step at which the loss is within ``tol`` of ``min_value``; None if it never gets there."""
+    with np.errstate(invalid="ignore"):
+        close = np.nonzero(trajectory.losses - min_value < tol)[0]  # NaN (after a divergence) is never close
+    return int(close[0]) if len(close) else None
+
+
+def tuned_race(
+    landscape: str | landscapes.Landscape,
+    optimizers: Sequence[str],
+    lrs: Sequence[float],
+    *,
+    steps: int = 500,
+    tol: float = 1e-3,
+    start: Sequence[float] | None = None,
+) -> list[Trajectory]:
+    """Each optimizer at the learning rate from ``lrs`` that serves it best here, one Trajectory per optimizer.
+
+    A fair race gives every optimizer its own best learning rate (one shared rate favours whichever it suits).
+    Best means: the fewest steps to come within ``tol`` of the minimum; among runs that never do, the lowest
+    final loss; a run that diverged only if every rate diverged (then the one that lasted longest). Other
+    hyperparameters stay at their defaults. All runs are computed in one batch.
+    """
+    land = landscapes.get(landscape)
+    lrs = [float(lr) for lr in lrs]
+    if not lrs:
+        raise ValueError("lrs must hold at least one learning rate")
+    configs = [(name, {"lr": lr}) for name in optimizers for lr in lrs]
+    runs = run_many(land, configs, start=start, steps=steps)
+
+    def merit(t: Trajectory) -> tuple:
+        if t.diverged_at is not None:
+            return (2, -t.diverged_at)
+        reached = steps_to_reach(t, land.min_value, tol)
+        return (0, reached) if reached is not None else (1, float(t.losses[-1]))
+
+    return [min(runs[i * len(lrs) : (i + 1) * len(lrs)], key=merit) for i in range(len(optimizers))]
 
 
 def _simulate(land: landscapes.Landscape, batches: list, start_xy: tuple[float, float], steps: int) -> torch.Tensor:

@@ -130,3 +130,39 @@ def test_labels_and_shapes():
     assert t.label == "adam (lr=0.01, betas=(0.9, 0.99))"
     assert t.path.shape == (8, 2) and t.losses.shape == (8,) and t.steps == 7
     assert trajectories.run("beale", "gd", steps=0).path.shape == (1, 2)
+
+
+def test_steps_to_reach_counts_from_the_start_and_ignores_divergence():
+    land = landscapes.get("quadratic")
+    t = trajectories.run(land, "gd", lr=0.5, steps=40)
+    gaps = t.losses - land.min_value
+    reached = trajectories.steps_to_reach(t, land.min_value, tol=1e-3)
+    assert gaps[reached] < 1e-3 and (gaps[:reached] >= 1e-3).all()
+    bad = trajectories.run(land, "gd", lr=5.0, steps=40)
+    assert bad.diverged_at is not None and trajectories.steps_to_reach(bad, land.min_value) is None
+
+
+def test_tuned_race_gives_each_optimizer_its_best_learning_rate():
+    land = landscapes.get("ravine")
+    lrs = [1e-3, 1e-2, 0.1, 0.19, 0.5, 3.0]
+    race = trajectories.tuned_race(land, ["gd", "adam"], lrs, steps=200, tol=1e-4)
+    assert [t.optimizer for t in race] == ["gd", "adam"]
+    for t in race:  # no other rate of the grid reaches the tolerance in fewer steps
+        best = trajectories.steps_to_reach(t, land.min_value, 1e-4)
+        assert best is not None and t.diverged_at is None
+        for lr in lrs:
+            other = trajectories.run(land, t.optimizer, lr=lr, steps=200)
+            reached = trajectories.steps_to_reach(other, land.min_value, 1e-4)
+            assert reached is None or other.diverged_at is not None or reached >= best
+    # gd at lr 3 diverges on this ravine; the race never picks it while another rate works
+    assert race[0].hparams["lr"] != 3.0
+
+
+def test_tuned_race_when_every_rate_diverges_or_none_arrives():
+    land = landscapes.get("quadratic")
+    [t] = trajectories.tuned_race(land, ["gd"], [10.0, 50.0], steps=30)
+    assert t.diverged_at is not None and t.hparams["lr"] == 10.0  # the one that lasted longest
+    [slow] = trajectories.tuned_race(land, ["gd"], [1e-4, 1e-3], steps=5)
+    assert slow.hparams["lr"] == 1e-3  # neither arrives: the lower final loss wins
+    with pytest.raises(ValueError, match="lrs must hold at least one"):
+        trajectories.tuned_race(land, ["gd"], [])
