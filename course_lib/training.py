@@ -1,0 +1,314 @@
+"""Train and evaluate a classifier, one value per epoch, and find a learning rate with a range test.
+
+``train`` is the plain PyTorch loop written once (zero_grad, forward, loss, backward, step), with a progress
+bar, a validation pass after each epoch, an optional learning-rate scheduler, and a guard: a loss that turns
+NaN or infinite stops the run with a message, and the history so far is kept. It works with any
+``torch.optim`` optimizer, course_lib's or torch's, and runs on the device the model's parameters are on
+(put the model on a GPU and the batches follow it).
+
+Introduced in notebook 06.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["History", "train", "evaluate", "mlp", "RangeTest", "lr_range_test", "default_device"]
+
+
+def default_device() -> torch.device:
+    """The GPU when there is one, else the CPU: where ``mlp`` puts a new model unless told otherwise."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def mlp(
+    inputs: int = 64, hidden: Iterable[int] = (128,), classes: int = 10, *, seed: int = 0, device=None
+) -> nn.Sequential:
+    """A multilayer perceptron (Linear, ReLU, ..., Linear) that outputs logits; seeded, so runs are repeatable."""
+    torch.manual_seed(seed)
+    sizes = [inputs, *hidden]
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    layers.append(nn.Linear(sizes[-1], classes))
+    return nn.Sequential(*layers).to(device if device is not None else default_device())
+
+
+@dataclass
+class History:
+    """What a training run recorded: one value per completed epoch.
+
+    ``train_loss``: the mean training loss over the epoch's batches; ``val_loss`` and ``val_acc``: measured on
+    the validation loader after the epoch (empty without one); ``lr``: the first param group's learning rate
+    during the epoch; ``seconds``: wall time since the start, at the end of each epoch. ``diverged_at`` is the
+    epoch (counting from 1) in which the loss became NaN or infinite, else None; ``message`` says what happened.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    diverged_at: int | None = None
+    message: str = ""
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs completed."""
+        return len(self.train_loss)
+
+    def epochs_to(self, accuracy: float) -> int | None:
+        """The first epoch (counting from 1) whose validation accuracy reached ``accuracy``; None if none did."""
+        for epoch, acc in enumerate(self.val_acc, start=1):
+            if acc >= accuracy:
+                return epoch
+        return None
+
+    def summary(self) -> str:
+        """One line: the last epoch's figures, or where the run diverged."""
+        if self.epochs == 0:
+            return self.message or "no epoch completed"
+        line = f"{self.epochs} epochs: train loss {self.train_loss[-1]:.4f}"
+        if self.val_acc:
+            line += f", val loss {self.val_loss[-1]:.4f}, val accuracy {self.val_acc[-1]:.2%}"
+        if self.diverged_at is not None:
+            line += f"; diverged in epoch {self.diverged_at}"
+        return line
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    for p in model.parameters():
+        return p.device
+    return torch.device("cpu")
+
+
+def _check_epochs(epochs) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader, loss_fn: Callable | None = None) -> tuple[float, float]:
+    """(mean loss, accuracy) of ``model`` over every batch of ``loader``, in eval mode, without gradients."""
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()
+    total_loss, correct, count = 0.0, 0, 0
+    try:
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * len(y)  # the loss is a mean over the batch
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            count += len(y)
+    finally:
+        model.train(was_training)
+    if count == 0:
+        raise ValueError("the loader yielded no examples to evaluate")
+    return total_loss / count, correct / count
+
+
+def train(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_loader,
+    *,
+    epochs: int,
+    val_loader=None,
+    loss_fn: Callable | None = None,
+    progress: bool = True,
+    scheduler=None,
+    scheduler_step: str = "epoch",
+    on_epoch: Callable[[History], None] | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` passes over ``train_loader``; returns the History, one value per epoch.
+
+    ``loss_fn`` defaults to ``nn.CrossEntropyLoss()`` (the model outputs logits). ``scheduler``: any
+    ``torch.optim.lr_scheduler`` built on ``optimizer``, stepped after every epoch (``scheduler_step="epoch"``)
+    or after every batch (``"batch"``, for OneCycleLR and similar). ``on_epoch(history)`` is called after each
+    epoch (the training dashboard redraws there). A loss that becomes NaN or infinite stops training at once;
+    the History keeps every completed epoch, and says in which epoch it diverged.
+    """
+    _check_epochs(epochs)
+    if scheduler_step not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    device = _device_of(model)
+    history = History()
+    start = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=epochs, desc=f"training ({type(optimizer).__name__})", unit="epoch", leave=True)
+    model.train()
+    try:
+        for epoch in range(1, epochs + 1):
+            lr = optimizer.param_groups[0]["lr"]
+            total, count = 0.0, 0
+            for x, y in train_loader:
+                x, y = x.to(device), y.to(device)
+                optimizer.zero_grad()
+                loss = loss_fn(model(x), y)
+                value = loss.item()
+                if not math.isfinite(value):
+                    history.diverged_at = epoch
+                    history.message = (
+                        f"Training stopped: the loss became {value} in epoch {epoch} (lr {lr:.3g}). The history "
+                        f"keeps the {epoch - 1} completed epoch(s). A smaller learning rate usually fixes this."
+                    )
+                    return history
+                loss.backward()
+                optimizer.step()
+                if scheduler is not None and scheduler_step == "batch":
+                    scheduler.step()
+                total += value * len(y)
+                count += len(y)
+            if scheduler is not None and scheduler_step == "epoch":
+                scheduler.step()
+            history.train_loss.append(total / max(count, 1))
+            history.lr.append(float(lr))
+            if val_loader is not None:
+                val_loss, val_acc = evaluate(model, val_loader, loss_fn)
+                history.val_loss.append(val_loss)
+                history.val_acc.append(val_acc)
+            history.seconds.append(time.perf_counter() - start)
+            if bar is not None:
+                shown = {"loss": f"{history.train_loss[-1]:.4f}"}
+                if history.val_acc:
+                    shown["val acc"] = f"{history.val_acc[-1]:.3f}"
+                bar.set_postfix(shown)
+                bar.update(1)
+            if on_epoch is not None:
+                on_epoch(history)
+        history.message = history.summary()
+        return history
+    finally:
+        if bar is not None:
+            if history.diverged_at is not None:
+                bar.set_postfix_str(f"diverged in epoch {history.diverged_at}")
+            bar.close()
+        if history.diverged_at is not None:
+            print(history.message)
+
+
+# --------------------------------------------------------------------------------------------------------
+# The learning-rate range test
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RangeTest:
+    """The learning rates tried, the loss at each (raw and smoothed), and the suggested learning rate."""
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    suggestion: float
+    stopped_early: bool
+
+    def plot(self, ax=None):
+        """Loss against learning rate (log scale), with the suggestion marked; returns the Figure."""
+        from matplotlib.figure import Figure
+
+        from course_lib import plotting
+
+        with plotting.style():
+            if ax is None:
+                fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+                ax = fig.subplots()
+            ax.semilogx(self.lrs, self.losses, color="#b0b0b0", lw=0.8, label="loss per batch")
+            ax.semilogx(self.lrs, self.smoothed, color="#0072B2", label="smoothed")
+            ax.axvline(self.suggestion, color="#D55E00", ls="--", lw=1.2, label=f"suggestion {self.suggestion:.2g}")
+            top = float(np.nanpercentile(self.smoothed, 95)) if len(self.smoothed) else 1.0
+            low = float(np.nanmin(self.losses)) if len(self.losses) else 0.0
+            ax.set(xlabel="learning rate", ylabel="training loss", title="Learning-rate range test")
+            ax.set_ylim(max(0.0, low - 0.05 * top), top * 1.1)
+            ax.legend()
+        return ax.figure
+
+
+def lr_range_test(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_loader,
+    *,
+    start_lr: float = 1e-5,
+    end_lr: float = 10.0,
+    steps: int | None = None,
+    loss_fn: Callable | None = None,
+    smoothing: float = 0.9,
+) -> RangeTest:
+    """Raise the learning rate exponentially from ``start_lr`` to ``end_lr`` over one pass, recording the loss.
+
+    Smith (2017, "Cyclical Learning Rates for Training Neural Networks") introduced the idea: the loss falls
+    slowly at tiny rates, fastest in a useful range, then explodes. The suggestion is the rate where the
+    smoothed loss falls fastest per step of log(lr), before its minimum. The test stops once the smoothed loss
+    exceeds four times its lowest value. The model's weights and the optimizer's state are restored afterwards,
+    so training can start from the same point.
+    """
+    for name, value in (("start_lr", start_lr), ("end_lr", end_lr)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if end_lr <= start_lr:
+        raise ValueError(f"end_lr must be larger than start_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
+    steps = steps if steps is not None else len(train_loader)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be a whole number >= 2, got {steps!r}")
+    loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
+    device = _device_of(model)
+    saved_model, saved_opt = copy.deepcopy(model.state_dict()), copy.deepcopy(optimizer.state_dict())
+    saved_lrs = [g["lr"] for g in optimizer.param_groups]
+    factor = (end_lr / start_lr) ** (1 / (steps - 1))
+    lrs, losses, smoothed = [], [], []
+    average, stopped = 0.0, False
+    model.train()
+    try:
+        batches = iter(train_loader)
+        for i in range(steps):
+            try:
+                x, y = next(batches)
+            except StopIteration:  # fewer batches than steps: start another pass
+                batches = iter(train_loader)
+                x, y = next(batches)
+            lr = start_lr * factor**i
+            for g in optimizer.param_groups:
+                g["lr"] = lr
+            optimizer.zero_grad()
+            loss = loss_fn(model(x.to(device)), y.to(device))
+            value = loss.item()
+            if not math.isfinite(value):
+                stopped = True
+                break
+            loss.backward()
+            optimizer.step()
+            average = smoothing * average + (1 - smoothing) * value
+            lrs.append(lr)
+            losses.append(value)
+            smoothed.append(average / (1 - smoothing ** (i + 1)))  # bias-corrected, as in Adam
+            if smoothed[-1] > 4 * min(smoothed):
+                stopped = True
+                break
+    finally:
+        model.load_state_dict(saved_model)
+        optimizer.load_state_dict(saved_opt)
+        for g, lr in zip(optimizer.param_groups, saved_lrs, strict=True):
+            g["lr"] = lr
+    if len(lrs) < 3:
+        raise ValueError(f"the loss diverged within the first steps; start_lr={start_lr:g} is already too large")
+    lrs_a, smooth_a = np.array(lrs), np.array(smoothed)
+    lowest = int(np.argmin(smooth_a))
+    slopes = np.gradient(smooth_a[: lowest + 1], np.log(lrs_a[: lowest + 1])) if lowest >= 2 else np.array([0.0])
+    suggestion = float(lrs_a[int(np.argmin(slopes))]) if lowest >= 2 else float(lrs_a[lowest])
+    return RangeTest(lrs_a, np.array(losses), smooth_a, suggestion, stopped)
