@@ -1,4 +1,4 @@
-"""Live tools for the notebooks: the optimizer playground and the learning-rate explorer.
+"""Live tools for the notebooks: the optimizer playground, the explorers and the training dashboard.
 
 Each tool builds its figure once on an ipympl canvas (a live matplotlib widget, made directly so that no global
 backend setting changes), then on every control change recomputes the runs with ``course_lib.trajectories``
@@ -31,6 +31,8 @@ __all__ = [
     "lr_explorer",
     "MinibatchExplorer",
     "minibatch_explorer",
+    "TrainingDashboard",
+    "training_dashboard",
 ]
 
 # a learning rate that gives an interesting race on each landscape (one rate is shared by all optimizers)
@@ -615,3 +617,167 @@ def minibatch_explorer(features: Any, targets: Any, **kwargs: Any) -> MinibatchE
     explorer = MinibatchExplorer(features, targets, **kwargs)
     explorer.show()
     return explorer
+
+
+class TrainingDashboard(_LiveFigure):
+    """Train a classifier from the notebook: choose optimizer, learning rate, batch size and epochs, press Train.
+
+    Every run starts from the same initial weights (``model_factory(seed=0)``) and the same shuffling, so runs
+    differ only in the settings chosen. The curves (training and validation loss, validation accuracy, per
+    epoch) grow while a run trains; earlier runs stay on the plot for comparison until "Clear" is pressed. A run
+    whose loss becomes NaN or infinite is stopped and marked with a cross where it diverged. ``controls``:
+    "optimizer", "lr", "batch_size", "epochs"; ``buttons``: "train", "clear"; ``runs``: (label, History) pairs.
+    ``train()`` and ``clear()`` do what the buttons do. Introduced in notebook 06.
+    """
+
+    title = "Training dashboard"
+
+    def __init__(
+        self,
+        splits=None,
+        model_factory=None,
+        *,
+        optimizer: str = "adam",
+        lr: float = 1e-3,
+        batch_size: int = 32,
+        epochs: int = 10,
+    ) -> None:
+        from course_lib import data, training
+
+        super().__init__(figsize=(9.6, 3.8))
+        self.splits = splits if splits is not None else data.load_digits()
+        self.model_factory = model_factory or (
+            lambda seed=0: training.mlp(self.splits.features, (128,), self.splits.classes, seed=seed)
+        )
+        style = {"description_width": "110px"}
+        self.controls: dict[str, w.ValueWidget] = {
+            "optimizer": w.Dropdown(
+                options=optim.optimizer_names(), value=optimizer, description="optimizer", style=style
+            ),
+            "lr": w.FloatLogSlider(
+                value=lr,
+                base=10,
+                min=-5,
+                max=1,
+                step=0.1,
+                readout_format=".2g",
+                description="learning rate",
+                style=style,
+                layout=w.Layout(width="420px"),
+            ),
+            "batch_size": w.Dropdown(
+                options=[8, 16, 32, 64, 128, 256, 512], value=batch_size, description="batch size", style=style
+            ),
+            "epochs": w.IntSlider(
+                value=epochs, min=1, max=60, description="epochs", style=style, layout=w.Layout(width="420px")
+            ),
+        }
+        self.buttons = {
+            "train": w.Button(description="Train", button_style="primary", icon="play"),
+            "clear": w.Button(description="Clear runs", icon="trash"),
+        }
+        self.buttons["train"].on_click(lambda _: self.train())
+        self.buttons["clear"].on_click(lambda _: self.clear())
+        self.runs: list[tuple[str, Any]] = []
+        self.ax_loss, self.ax_acc = self.figure.subplots(1, 2)
+        c = self.controls
+        self.widget = w.VBox(
+            [
+                w.HBox([w.VBox([c["optimizer"], c["batch_size"]]), w.VBox([c["lr"], c["epochs"]])]),
+                w.HBox([self.buttons["train"], self.buttons["clear"]]),
+                self.canvas,
+                self.status,
+            ]
+        )
+        self.update()
+        self._say("Choose the settings and press Train. Every run starts from the same initial weights.")
+
+    def _label(self) -> str:
+        c = self.controls
+        return f"{c['optimizer'].value} lr={c['lr'].value:.2g} batch={c['batch_size'].value}"
+
+    def train(self) -> Any:
+        """Train one run with the current settings, redrawing after every epoch; returns its History."""
+        from course_lib import training
+
+        c = self.controls
+        label = self._label()
+        self.buttons["train"].disabled = True
+        history = training.History()
+        try:
+            model = self.model_factory(seed=0)
+            optimizer = optim.make_optimizer(c["optimizer"].value, model.parameters(), lr=c["lr"].value)
+            train_loader, val_loader, _ = self.splits.loaders(c["batch_size"].value, seed=0)
+            self.runs.append((label, history))
+            epochs = c["epochs"].value
+
+            def after_epoch(h):
+                self._say(f"Training {label}: epoch {h.epochs}/{epochs}, {h.summary()}")
+                self.update()
+
+            self._say(f"Training {label}...")
+            finished = training.train(
+                model,
+                optimizer,
+                train_loader,
+                epochs=epochs,
+                val_loader=val_loader,
+                progress=False,
+                on_epoch=after_epoch,
+            )
+            history.__dict__.update(finished.__dict__)  # the run drawn is the run returned
+            self.update()
+            self._say(
+                history.message if history.diverged_at is not None else f"{label}: {history.summary()}",
+                bad=history.diverged_at is not None,
+            )
+            if history.diverged_at is not None:
+                self.error = None  # a diverged run is a result, drawn and named, not a failure of the tool
+            return history
+        except ValueError as err:  # settings no optimizer accepts: say so, keep what is drawn
+            if self.runs and self.runs[-1][1] is history:
+                self.runs.pop()
+            self._say(f"Cannot train with these settings: {err}", bad=True)
+            return None
+        finally:
+            self.buttons["train"].disabled = False
+
+    def clear(self) -> None:
+        """Remove every run from the plot."""
+        self.runs.clear()
+        self.update()
+        self._say("Cleared. Press Train to start a new run.")
+
+    def _recompute_and_draw(self) -> None:
+        for ax in (self.ax_loss, self.ax_acc):
+            ax.clear()
+        with plotting.style():
+            for i, (label, h) in enumerate(self.runs):
+                colour = plotting.OKABE_ITO[i % 7]
+                epochs = np.arange(1, h.epochs + 1)
+                name = label if h.diverged_at is None else f"{label} (diverged in epoch {h.diverged_at})"
+                self.ax_loss.plot(epochs, h.train_loss, color=colour, label=name)
+                if h.val_loss:
+                    self.ax_loss.plot(epochs, h.val_loss, color=colour, ls="--")
+                    self.ax_acc.plot(epochs, h.val_acc, color=colour, marker="o", ms=3)
+                if h.diverged_at is not None:
+                    y = h.train_loss[-1] if h.train_loss else 1.0
+                    self.ax_loss.plot([h.diverged_at], [y], marker="X", ms=10, color=colour, ls="")
+            self.ax_loss.set(
+                xlabel="epoch", ylabel="loss (solid: train, dashed: val)", yscale="log", title="Cross-entropy loss"
+            )
+            self.ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
+            self.ax_acc.set_ylim(0, 1.01)
+            for ax in (self.ax_loss, self.ax_acc):
+                ax.xaxis.get_major_locator().set_params(integer=True)
+                ax.grid(True, alpha=0.3)
+            if self.runs:
+                self.ax_loss.legend(loc="upper right")
+        self._render()
+
+
+def training_dashboard(splits=None, model_factory=None, **settings: Any) -> TrainingDashboard:
+    """Show the training dashboard (digits by default); returns it (already displayed)."""
+    dashboard = TrainingDashboard(splits, model_factory, **settings)
+    dashboard.show()
+    return dashboard

@@ -286,3 +286,61 @@ def test_minibatches_are_reproducible_by_seed(mb):
 def test_a_learning_rate_above_2_over_L_is_named(mb):
     mb.controls["lr"].value = 1.0
     assert "2/L" in mb.status.value and mb.error is None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The training dashboard
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from course_lib import data
+
+    return data.load_digits()
+
+
+def test_dashboard_trains_draws_each_epoch_and_keeps_earlier_runs(digits):
+    dash = widgets.TrainingDashboard(digits, batch_size=128, epochs=3)
+    assert {"optimizer", "lr", "batch_size", "epochs"} <= set(dash.controls) and not dash.runs
+    blank = pixels(dash.canvas)
+    redraws = dash.redraws
+    dash.buttons["train"].click()  # what the button does in the browser
+    assert len(dash.runs) == 1
+    label, history = dash.runs[0]
+    assert label == "adam lr=0.001 batch=128" and history.epochs == 3 and history.val_acc[-1] > 0.5
+    assert dash.redraws >= redraws + 3, "the plot must be redrawn after every epoch, not only at the end"
+    assert (pixels(dash.canvas) != blank).any()
+    train_line = dash.ax_loss.lines[0]
+    assert np.allclose(train_line.get_ydata(), history.train_loss)
+    dash.controls["optimizer"].value = "sgd"
+    dash.controls["lr"].value = 0.1
+    second = dash.train()
+    assert len(dash.runs) == 2 and dash.runs[1][1] is second
+    assert len(dash.ax_acc.lines) == 2 and "sgd lr=0.1 batch=128" in [
+        t.get_text() for t in dash.ax_loss.get_legend().get_texts()
+    ]
+    dash.buttons["clear"].click()
+    assert not dash.runs and not dash.ax_loss.lines and "Cleared" in dash.status.value
+
+
+def test_dashboard_marks_a_diverged_run_instead_of_crashing(digits, capsys):
+    dash = widgets.TrainingDashboard(digits, optimizer="sgd", lr=10.0, batch_size=128, epochs=4)
+    history = dash.train()
+    assert history.diverged_at is not None
+    legend = [t.get_text() for t in dash.ax_loss.get_legend().get_texts()]
+    assert legend == [f"sgd lr=10 batch=128 (diverged in epoch {history.diverged_at})"]
+    assert any(line.get_marker() == "X" for line in dash.ax_loss.lines)
+    assert "Training stopped" in dash.status.value and dash.error is None
+    assert not dash.buttons["train"].disabled
+    dash.controls["lr"].value = 1e-3  # the next run works as usual
+    assert dash.train().diverged_at is None and len(dash.runs) == 2
+
+
+def test_dashboard_explains_itself_where_no_kernel_runs(digits):
+    dash = widgets.TrainingDashboard(digits, epochs=1)
+    bundle = dash.widget._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    with mock.patch.object(widgets, "display") as shown:
+        dash.show()
+    assert shown.call_args.args[0]["text/plain"].startswith("Training dashboard: run this cell")
