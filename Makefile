@@ -59,6 +59,7 @@ execute: install
 bench: install
 	$(BIN)/python benchmarks/optimizer_step.py
 	$(BIN)/python benchmarks/playground_latency.py
+	$(BIN)/python benchmarks/training_digits.py
 
 figures: install
 	$(BIN)/python -m course_lib.figures

@@ -25,6 +25,7 @@ CASES = [  # (label, course_lib class, torch class, hyperparameters)
     ("Adagrad", optim.Adagrad, torch.optim.Adagrad, dict(lr=1e-2)),
     ("RMSprop", optim.RMSprop, torch.optim.RMSprop, dict(lr=1e-3)),
     ("RMSprop centered+mom", optim.RMSprop, torch.optim.RMSprop, dict(lr=1e-3, momentum=0.9, centered=True)),
+    ("Adadelta", optim.Adadelta, torch.optim.Adadelta, dict()),
     ("Adam", optim.Adam, torch.optim.Adam, dict(lr=1e-3)),
     ("Adam amsgrad", optim.Adam, torch.optim.Adam, dict(lr=1e-3, amsgrad=True)),
     ("AdamW", optim.AdamW, torch.optim.AdamW, dict(lr=1e-3)),
