@@ -703,20 +703,21 @@ class TrainingDashboard(_LiveFigure):
         c = self.controls
         label = self._label()
         self.buttons["train"].disabled = True
-        history = training.History()
+        first_new = len(self.runs)
         try:
             model = self.model_factory(seed=0)
             optimizer = optim.make_optimizer(c["optimizer"].value, model.parameters(), lr=c["lr"].value)
             train_loader, val_loader, _ = self.splits.loaders(c["batch_size"].value, seed=0)
-            self.runs.append((label, history))
             epochs = c["epochs"].value
 
-            def after_epoch(h):
+            def after_epoch(h):  # h is the History being filled: the new run's curves grow with it
+                if len(self.runs) == first_new:
+                    self.runs.append((label, h))
                 self._say(f"Training {label}: epoch {h.epochs}/{epochs}, {h.summary()}")
                 self.update()
 
             self._say(f"Training {label}...")
-            finished = training.train(
+            history = training.train(
                 model,
                 optimizer,
                 train_loader,
@@ -725,18 +726,16 @@ class TrainingDashboard(_LiveFigure):
                 progress=False,
                 on_epoch=after_epoch,
             )
-            history.__dict__.update(finished.__dict__)  # the run drawn is the run returned
+            if len(self.runs) == first_new:  # diverged before its first epoch ended: still a run to show
+                self.runs.append((label, history))
             self.update()
-            self._say(
-                history.message if history.diverged_at is not None else f"{label}: {history.summary()}",
-                bad=history.diverged_at is not None,
-            )
-            if history.diverged_at is not None:
+            diverged = history.diverged_at is not None
+            self._say(history.message if diverged else f"{label}: {history.summary()}", bad=diverged)
+            if diverged:
                 self.error = None  # a diverged run is a result, drawn and named, not a failure of the tool
             return history
         except ValueError as err:  # settings no optimizer accepts: say so, keep what is drawn
-            if self.runs and self.runs[-1][1] is history:
-                self.runs.pop()
+            del self.runs[first_new:]
             self._say(f"Cannot train with these settings: {err}", bad=True)
             return None
         finally:

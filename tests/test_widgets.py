@@ -305,7 +305,17 @@ def test_dashboard_trains_draws_each_epoch_and_keeps_earlier_runs(digits):
     assert {"optimizer", "lr", "batch_size", "epochs"} <= set(dash.controls) and not dash.runs
     blank = pixels(dash.canvas)
     redraws = dash.redraws
-    dash.buttons["train"].click()  # what the button does in the browser
+    drawn_while_training = []
+    render = dash._render
+
+    def recording_render():
+        if dash.ax_loss.lines:
+            drawn_while_training.append(len(dash.ax_loss.lines[0].get_ydata()))
+        render()
+
+    with mock.patch.object(dash, "_render", recording_render):
+        dash.buttons["train"].click()  # what the button does in the browser
+    assert drawn_while_training[:3] == [1, 2, 3], "the curves must grow epoch by epoch while the run trains"
     assert len(dash.runs) == 1
     label, history = dash.runs[0]
     assert label == "adam lr=0.001 batch=128" and history.epochs == 3 and history.val_acc[-1] > 0.5
