@@ -61,6 +61,7 @@ class _LiveFigure:
         self.canvas.toolbar_visible = False
         self.canvas.footer_visible = False
         self.canvas.resizable = False
+        self.canvas.on_msg(self._frontend_message)  # after ipympl's own handler, which was registered first
         self.status = w.HTML()
         self.error: str | None = None  # the message shown while the settings cannot run, else None
         self.redraws = 0  # how many times the picture was updated (tests and benchmarks read it)
@@ -76,6 +77,15 @@ class _LiveFigure:
     def frontend_ready(self) -> bool:
         """Whether a browser view of the canvas has connected (False in tests and under nbval)."""
         return not getattr(self.canvas, "syncing_data_url", False)
+
+    def _frontend_message(self, widget: Any, content: dict, buffers: list) -> None:
+        # When a browser view connects, ipympl sizes the canvas and then waits for the view to ask for a picture
+        # ("draw"); if that request is lost (seen as a blank plot in a freshly started JupyterLab), the view
+        # waits forever and drops every later request. Pushing one full picture ourselves, after the resize
+        # message has gone out, fills the canvas and clears the view's waiting flag.
+        if content.get("type") == "initialized" and self.frontend_ready():
+            self.canvas._force_full = True
+            self._render()
 
     def _render(self) -> None:
         """A full draw: to the browser once it is connected, else in the kernel only."""

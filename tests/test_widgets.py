@@ -226,8 +226,10 @@ def test_nothing_is_sent_to_the_browser_before_its_view_connects():
         ex.controls["lr"].value = 1.5
         assert sent.call_count == 0
         assert not pg.frontend_ready()
-        pg.canvas._handle_message(pg.canvas, {"type": "initialized"}, [])  # what the front end sends
+        pg.canvas._handle_custom_msg({"type": "initialized"}, [])  # what the front end sends, to every handler
         assert pg.frontend_ready()
+        assert sent.call_count == 1, "on connecting, the tool pushes one picture without waiting to be asked"
+        assert pg.canvas._current_image_mode == "full", "and it is a full picture, not a diff against nothing"
         before = sent.call_count
         pg.controls["lr"].value = 0.03
         assert sent.call_count == before + 1, "once connected, each change sends one image"
