@@ -136,7 +136,8 @@ def train(
     ``torch.optim.lr_scheduler`` built on ``optimizer``, stepped after every epoch (``scheduler_step="epoch"``)
     or after every batch (``"batch"``, for OneCycleLR and similar). ``on_epoch(history)`` is called after each
     epoch (the training dashboard redraws there). A loss that becomes NaN or infinite stops training at once;
-    the History keeps every completed epoch, and says in which epoch it diverged.
+    the History keeps every completed epoch, and says in which epoch it diverged (printed too, when ``progress``
+    is on; quiet runs such as sweeps read ``history.message``).
     """
     _check_epochs(epochs)
     if scheduler_step not in ("epoch", "batch"):
@@ -197,7 +198,7 @@ def train(
             if history.diverged_at is not None:
                 bar.set_postfix_str(f"diverged in epoch {history.diverged_at}")
             bar.close()
-        if history.diverged_at is not None:
+        if history.diverged_at is not None and progress:
             print(history.message)
 
 

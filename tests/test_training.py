@@ -63,11 +63,15 @@ def test_divergence_stops_training_keeps_history_and_says_so(digits, capsys):
     model = small_model()
     train_loader, val_loader, _ = digits.loaders(32)
     history = training.train(
-        model, optim.SGD(model.parameters(), lr=1e4), train_loader, epochs=5, val_loader=val_loader, progress=False
+        model, optim.SGD(model.parameters(), lr=1e4), train_loader, epochs=5, val_loader=val_loader, progress=True
     )
     assert history.diverged_at is not None and history.epochs == history.diverged_at - 1
     assert "Training stopped: the loss became" in history.message and "smaller learning rate" in history.message
     assert "Training stopped" in capsys.readouterr().out
+    again = small_model()
+    quiet = training.train(again, optim.SGD(again.parameters(), lr=1e4), train_loader, epochs=5, progress=False)
+    assert quiet.diverged_at is not None and "Training stopped" in quiet.message
+    assert "Training stopped" not in capsys.readouterr().out, "a quiet run (a sweep) leaves the message to the caller"
 
 
 def test_schedulers_step_per_epoch_or_per_batch(digits):
