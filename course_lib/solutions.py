@@ -97,3 +97,17 @@ def minibatch_grad(X: Tensor, y: Tensor, w: Tensor, idx: Tensor) -> Tensor:
     """Gradient of the mean squared error of the linear model X @ w on the rows idx (a minibatch)."""
     Xb, yb = X[idx], y[idx]
     return 2 / len(idx) * Xb.T @ (Xb @ w - yb)
+
+
+def least_squares(X: Tensor, y: Tensor) -> Tensor:
+    """The weights minimising the squared error of X @ w: the solution of (X.T @ X) w = X.T @ y."""
+    return torch.linalg.solve(X.T @ X, X.T @ y)
+
+
+def knn_predict(train_x: Tensor, train_y: Tensor, x: Tensor, k: int) -> Tensor:
+    """The most common label among the k nearest training points (Euclidean) of each row of x."""
+    distances = torch.cdist(x, train_x)  # (queries, training points)
+    nearest = distances.topk(k, dim=1, largest=False).indices  # the k smallest distances per query
+    votes = train_y[nearest]  # (queries, k) labels
+    counts = torch.stack([torch.bincount(v, minlength=int(train_y.max()) + 1) for v in votes])
+    return counts.argmax(dim=1)  # argmax picks the first largest count: ties go to the smallest label

@@ -3,6 +3,8 @@ stubs and crashes get kind, brief feedback, and no check ever raises into the le
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 import torch
@@ -32,6 +34,7 @@ CATALOGUED = [
     exercises.ADAM,
 ]
 CATALOGUED += [exercises.SOFTMAX, exercises.CROSS_ENTROPY, exercises.MINIBATCH_GRAD]
+CATALOGUED += [exercises.LEAST_SQUARES, exercises.KNN_PREDICT]
 
 
 @pytest.mark.parametrize(
@@ -511,3 +514,73 @@ def test_yogi_second_moment_mistakes():
     result = exercises.check_yogi_second_moment(sign_of_zero_is_one)
     assert not result.passed and "v exactly equal to grad**2" in result.message
     assert exercises.check_yogi_second_moment(in_place).passed
+
+
+def test_least_squares_forms_and_mistakes():
+    def via_inverse(X, y):
+        return torch.inverse(X.T @ X) @ X.T @ y
+
+    def via_lstsq(X, y):
+        return torch.linalg.lstsq(X, y[:, None]).solution.squeeze(1)
+
+    def via_numpy(X, y):
+        return np.linalg.lstsq(X.numpy(), y.numpy(), rcond=None)[0]
+
+    def rhs_only(X, y):
+        return X.T @ y
+
+    def one_at_a_time(X, y):
+        return torch.stack([(X[:, j] @ y) / (X[:, j] @ X[:, j]) for j in range(X.shape[1])])
+
+    def gradient_descent(X, y):  # stops early: close, but not the solution
+        w = torch.zeros(X.shape[1], dtype=X.dtype)
+        for _ in range(20):
+            w = w - 0.01 * 2 * X.T @ (X @ w - y) / len(y)
+        return w
+
+    for right in (via_inverse, via_lstsq, via_numpy):
+        assert exercises.check_least_squares(right).passed, right.__name__
+    expect_mistake(exercises.check_least_squares(rhs_only), "X.T @ y was returned without solving")
+    expect_mistake(exercises.check_least_squares(one_at_a_time), "each feature was fitted on its own")
+    result = exercises.check_least_squares(gradient_descent)
+    assert not result.passed and "expected" in result.message
+
+
+def test_knn_predict_forms_and_mistakes():
+    def with_a_loop(train_x, train_y, x, k):
+        out = []
+        for q in x:
+            d = ((train_x - q) ** 2).sum(dim=1)  # squared distances rank the same as distances
+            order = d.argsort()[:k]
+            out.append(Counter(train_y[order].tolist()).most_common(1)[0][0])
+        return torch.tensor(out)
+
+    def with_mode(train_x, train_y, x, k):
+        idx = torch.cdist(x, train_x).argsort(dim=1)[:, :k]
+        return torch.mode(train_y[idx], dim=1).values
+
+    def farthest(train_x, train_y, x, k):
+        idx = torch.cdist(x, train_x).argsort(dim=1, descending=True)[:, :k]
+        return torch.mode(train_y[idx], dim=1).values
+
+    def everyone(train_x, train_y, x, k):
+        return torch.full((len(x),), int(torch.bincount(train_y).argmax()))
+
+    def city_block(train_x, train_y, x, k):
+        d = (x[:, None, :] - train_x[None, :, :]).abs().sum(dim=2)
+        return torch.mode(train_y[d.argsort(dim=1)[:, :k]], dim=1).values
+
+    assert exercises.check_knn_predict(with_a_loop).passed
+    assert exercises.check_knn_predict(with_mode).passed
+    expect_mistake(exercises.check_knn_predict(farthest), "the k farthest points voted")
+    expect_mistake(exercises.check_knn_predict(everyone), "every training point voted")
+    expect_mistake(exercises.check_knn_predict(city_block), "the distance is not Euclidean")
+
+
+def test_knn_cases_have_no_tied_votes():
+    """A learner's tie-breaking rule (torch.mode, Counter, argmax) must not matter: no reference vote is tied."""
+    for label, (train_x, train_y, x, k) in exercises.KNN_PREDICT.cases:
+        nearest = torch.cdist(x, train_x).topk(k, dim=1, largest=False).indices
+        counts = torch.stack([torch.bincount(v, minlength=int(train_y.max()) + 1) for v in train_y[nearest]])
+        top = counts.sort(dim=1, descending=True).values
+        assert k == 1 or (top[:, 0] > top[:, 1]).all(), f"a tied vote in the case {label!r}"
