@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["History", "train", "evaluate", "mlp", "RangeTest", "lr_range_test", "default_device"]
+__all__ = ["History", "train", "evaluate", "mlp", "RangeTest", "lr_range_test", "LRSweep", "lr_sweep", "default_device"]
 
 
 def default_device() -> torch.device:
@@ -313,3 +313,115 @@ def lr_range_test(
     slopes = np.gradient(smooth_a[: lowest + 1], np.log(lrs_a[: lowest + 1])) if lowest >= 2 else np.array([0.0])
     suggestion = float(lrs_a[int(np.argmin(slopes))]) if lowest >= 2 else float(lrs_a[lowest])
     return RangeTest(lrs_a, np.array(losses), smooth_a, suggestion, stopped)
+
+
+# --------------------------------------------------------------------------------------------------------
+# A learning-rate sweep: choosing the rate by validation
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LRSweep:
+    """One training run per (optimizer name, learning rate), all from the same weights and the same data order.
+
+    ``histories[name, lr]`` is that run's History. ``best(name)`` is the rate with the highest final validation
+    accuracy among the runs that did not diverge; ``good_range(name)`` the smallest and largest rates within
+    ``tolerance`` of that accuracy. ``plot()`` draws final validation accuracy and loss against the rate.
+    """
+
+    optimizers: list[str]
+    lrs: list[float]
+    epochs: int
+    histories: dict[tuple[str, float], History]
+
+    def final_acc(self, name: str) -> dict[float, float]:
+        """The final validation accuracy of every run of ``name`` that did not diverge, by learning rate."""
+        runs = ((lr, self.histories[name, lr]) for lr in self.lrs)
+        return {lr: h.val_acc[-1] for lr, h in runs if h.diverged_at is None and h.val_acc}
+
+    def best(self, name: str) -> float:
+        accs = self.final_acc(name)
+        if not accs:
+            raise ValueError(f"every run of {name!r} diverged: try smaller learning rates")
+        return max(accs, key=accs.get)
+
+    def good_range(self, name: str, tolerance: float = 0.01) -> tuple[float, float]:
+        accs = self.final_acc(name)
+        top = accs[self.best(name)]
+        good = [lr for lr, acc in accs.items() if acc >= top - tolerance]
+        return min(good), max(good)
+
+    def plot(self, title: str | None = None):
+        """Validation accuracy (left; a cross near the bottom for each diverged run) and loss (right, log-log)."""
+        from matplotlib.figure import Figure
+
+        from course_lib import plotting
+
+        with plotting.style():
+            fig = Figure(figsize=(11, 3.6), layout="constrained")
+            ax_acc, ax_loss = fig.subplots(1, 2)
+            for i, name in enumerate(self.optimizers):
+                colour, dash = plotting.optimizer_style(name)
+                accs = self.final_acc(name)
+                ok = list(accs)
+                losses = [self.histories[name, lr].val_loss[-1] for lr in ok]
+                ax_acc.semilogx(ok, list(accs.values()), color=colour, ls=dash, marker="o", ms=3, label=name)
+                ax_loss.loglog(ok, losses, color=colour, ls=dash, marker="o", ms=3, label=name)
+                for lr in self.lrs:
+                    if self.histories[name, lr].diverged_at is not None:  # stacked so that every cross shows
+                        ax_acc.plot(lr, 0.04 + 0.06 * i, marker="X", ms=8, color=colour, ls="")
+            ax_acc.set(
+                xlabel="learning rate",
+                ylabel=f"validation accuracy after {self.epochs} epochs",
+                ylim=(0, 1.02),
+                title="Accuracy (x: diverged)",
+            )
+            ax_loss.set(xlabel="learning rate", ylabel=f"validation loss after {self.epochs} epochs", title="Loss")
+            ax_loss.legend(loc="upper left")
+            if title:
+                fig.suptitle(title)
+        return fig
+
+
+def lr_sweep(
+    optimizers: Iterable[str],
+    lrs: Iterable[float],
+    splits,
+    *,
+    epochs: int = 8,
+    batch_size: int = 32,
+    seed: int = 0,
+    model_factory: Callable[..., nn.Module] | None = None,
+) -> LRSweep:
+    """Train one run per optimizer (a ``make_optimizer`` name) and learning rate, and keep every History.
+
+    Every run starts from ``model_factory(seed=seed)`` (default: ``mlp`` sized for ``splits``) and sees the
+    same batches in the same order, so runs differ only in optimizer and rate. Diverged runs are kept, marked.
+    """
+    from course_lib import optim
+
+    names = []
+    for name in optimizers:
+        optim.optimizer_class(name)  # an unknown name raises ValueError listing the known ones
+        names.append(name.strip().lower())
+    lrs = list(lrs)
+    try:
+        rates = [float(lr) for lr in lrs]
+    except (TypeError, ValueError):
+        raise ValueError(f"lrs must be one or more finite numbers > 0, got {lrs!r}") from None
+    if not names:
+        raise ValueError("optimizers must name at least one optimizer")
+    if not rates or any(not 0 < lr < math.inf for lr in rates):
+        raise ValueError(f"lrs must be one or more finite numbers > 0, got {rates!r}")
+    _check_epochs(epochs)
+    factory = model_factory or (lambda seed=0: mlp(splits.features, (128,), splits.classes, seed=seed))
+    histories = {}
+    for name in names:
+        for lr in rates:
+            model = factory(seed=seed)
+            train_loader, val_loader, _ = splits.loaders(batch_size, seed=seed)
+            optimizer = optim.make_optimizer(name, model.parameters(), lr=lr)
+            histories[name, lr] = train(
+                model, optimizer, train_loader, epochs=epochs, val_loader=val_loader, progress=False
+            )
+    return LRSweep(names, rates, epochs, histories)

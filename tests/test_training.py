@@ -143,3 +143,47 @@ def test_range_test_refuses_bad_settings(digits, kwargs, message):
     model = small_model()
     with pytest.raises(ValueError, match=message):
         training.lr_range_test(model, optim.SGD(model.parameters(), lr=0.1), digits.loaders(32)[0], **kwargs)
+
+
+def test_lr_sweep_keeps_every_run_picks_by_validation_and_marks_divergence(digits):
+    sweep = training.lr_sweep(
+        ["SGD", "adam"], [1e-3, 0.3, 1e4], digits, epochs=2, model_factory=lambda seed=0: small_model(seed)
+    )
+    assert sweep.optimizers == ["sgd", "adam"] and sorted(sweep.histories) == sorted(
+        (n, lr) for n in ("sgd", "adam") for lr in (1e-3, 0.3, 1e4)
+    )
+    assert sweep.histories["sgd", 1e4].diverged_at is not None, "SGD at 1e4 must diverge, and be kept"
+    assert 1e4 not in sweep.final_acc("sgd"), "a diverged run has no final accuracy to be chosen by"
+    for name in sweep.optimizers:
+        accs = sweep.final_acc(name)
+        assert sweep.best(name) == max(accs, key=accs.get)
+        low, high = sweep.good_range(name, tolerance=1.0)  # everything within 100 points: the whole range
+        assert (low, high) == (min(accs), max(accs))
+    assert sweep.best("sgd") == 0.3, "SGD learns far more in 2 epochs at 0.3 than at 1e-3"
+    # same start, same batches: a run repeated alone gives the same history
+    model = small_model(0)
+    train_loader, val_loader, _ = digits.loaders(32, seed=0)
+    alone = training.train(
+        model, optim.SGD(model.parameters(), lr=0.3), train_loader, epochs=2, val_loader=val_loader, progress=False
+    )
+    assert alone.val_acc == sweep.histories["sgd", 0.3].val_acc
+    fig = sweep.plot(title="test")
+    acc_axes, loss_axes = fig.axes
+    assert len(acc_axes.lines) >= 2 + 1, "a curve per optimizer and a cross for the diverged run"
+    assert any(line.get_marker() == "X" for line in acc_axes.lines)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(optimizers=["adamm"], lrs=[0.1]), "unknown optimizer 'adamm'"),
+        (dict(optimizers=[], lrs=[0.1]), "at least one optimizer"),
+        (dict(optimizers=["sgd"], lrs=[]), "lrs must be"),
+        (dict(optimizers=["sgd"], lrs=[0.0]), "lrs must be"),
+        (dict(optimizers=["sgd"], lrs=["fast"]), "lrs must be"),
+        (dict(optimizers=["sgd"], lrs=[0.1], epochs=0), "epochs"),
+    ],
+)
+def test_lr_sweep_refuses_bad_settings(digits, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        training.lr_sweep(kwargs.pop("optimizers"), kwargs.pop("lrs"), digits, **kwargs)
