@@ -1,4 +1,4 @@
-"""Train and evaluate a classifier, one value per epoch, and find a learning rate with a range test.
+"""Train and evaluate a classifier, one value per epoch, and find a learning rate (range test, or a sweep).
 
 ``train`` is the plain PyTorch loop written once (zero_grad, forward, loss, backward, step), with a progress
 bar, a validation pass after each epoch, an optional learning-rate scheduler, and a guard: a loss that turns
@@ -6,7 +6,7 @@ NaN or infinite stops the run with a message, and the history so far is kept. It
 ``torch.optim`` optimizer, course_lib's or torch's, and runs on the device the model's parameters are on
 (put the model on a GPU and the batches follow it).
 
-Introduced in notebook 06.
+Introduced in notebook 06; ``lr_sweep`` (choosing the rate by validation) in notebook 07.
 """
 
 from __future__ import annotations
