@@ -205,6 +205,31 @@ def race_figure(land: Landscape, trajectories: Sequence[Trajectory], *, title: s
         return fig
 
 
+def plot_histories(runs: Sequence[tuple[str, object]], ax_loss: Axes, ax_acc: Axes) -> None:
+    """Training runs epoch by epoch: loss (solid: train, dashed: val; log scale) and validation accuracy.
+
+    ``runs`` holds (label, ``training.History``) pairs, one colour each; a diverged run gets a cross at the
+    epoch where it diverged and says so in the legend. The training dashboard and notebook 06 draw with this.
+    """
+    with style():
+        for i, (label, h) in enumerate(runs):
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            epochs = np.arange(1, h.epochs + 1)
+            name = label if h.diverged_at is None else f"{label} (diverged in epoch {h.diverged_at})"
+            ax_loss.plot(epochs, h.train_loss, color=colour, label=name)
+            if h.val_loss:
+                ax_loss.plot(epochs, h.val_loss, color=colour, ls="--")
+                ax_acc.plot(epochs, h.val_acc, color=colour, marker="o", ms=3, label=name)
+            if h.diverged_at is not None:
+                y = h.train_loss[-1] if h.train_loss else 1.0
+                ax_loss.plot([h.diverged_at], [y], marker="X", ms=10, color=colour, ls="")
+        ax_loss.set(xlabel="epoch", ylabel="loss (solid: train, dashed: val)", yscale="log", title="Cross-entropy loss")
+        ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
+        for ax in (ax_loss, ax_acc):
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.grid(True, alpha=0.3)
+
+
 def save_figure(fig: Figure, name: str, folder: Path | str | None = None) -> Path:
     """Save as PNG into figures/ (or `folder`) and return the path."""
     folder = Path(folder) if folder is not None else FIGURES

@@ -49,6 +49,13 @@ USES = {  # which shared hyperparameter sliders reach which optimizer
 FIXED_LR = {"adadelta": 1.0}
 
 
+def _lr_slider(value: float, low: int, high: int, step: float, **options: Any) -> w.FloatLogSlider:
+    """The learning-rate slider every tool uses: log scale from 10**low to 10**high, two significant digits."""
+    return w.FloatLogSlider(
+        value=value, base=10, min=low, max=high, step=step, readout_format=".2g", description="learning rate", **options
+    )
+
+
 class _LiveFigure:
     """A figure on a live canvas, a status line, and the code shared by the tools: redraw, errors, display."""
 
@@ -172,16 +179,7 @@ class Playground(_LiveFigure):
             "landscape": w.Dropdown(
                 options=landscapes.names(), value=land.name, description="landscape", style=slider["style"]
             ),
-            "lr": w.FloatLogSlider(
-                value=lr if lr is not None else DEFAULT_LR[land.name],
-                base=10,
-                min=-4,
-                max=1,
-                step=0.05,
-                readout_format=".2g",
-                description="learning rate",
-                **slider,
-            ),
+            "lr": _lr_slider(lr if lr is not None else DEFAULT_LR[land.name], -4, 1, 0.05, **slider),
             "momentum": w.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="momentum", **slider),
             "beta1": w.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="beta1 (Adam)", **slider),
             "beta2": w.FloatSlider(
@@ -528,9 +526,7 @@ class MinibatchExplorer(_LiveFigure):
         slider = dict(continuous_update=True, style={"description_width": "110px"}, layout=w.Layout(width="420px"))
         self.controls: dict[str, w.ValueWidget] = {
             "batch_size": w.IntSlider(value=batch_size, min=1, max=n, description="batch size", **slider),
-            "lr": w.FloatLogSlider(
-                value=lr, base=10, min=-3, max=0, step=0.05, readout_format=".2g", description="learning rate", **slider
-            ),
+            "lr": _lr_slider(lr, -3, 0, 0.05, **slider),
             "epochs": w.IntSlider(value=epochs, min=1, max=20, description="epochs", **slider),
             "seed": w.IntSlider(value=0, min=0, max=9, description="shuffle seed", **slider),
         }
@@ -664,17 +660,7 @@ class TrainingDashboard(_LiveFigure):
             "optimizer": w.Dropdown(
                 options=optim.optimizer_names(), value=optimizer, description="optimizer", style=style
             ),
-            "lr": w.FloatLogSlider(
-                value=lr,
-                base=10,
-                min=-5,
-                max=1,
-                step=0.1,
-                readout_format=".2g",
-                description="learning rate",
-                style=style,
-                layout=w.Layout(width="420px"),
-            ),
+            "lr": _lr_slider(lr, -5, 1, 0.1, style=style, layout=w.Layout(width="420px")),
             "batch_size": w.Dropdown(
                 options=[8, 16, 32, 64, 128, 256, 512], value=batch_size, description="batch size", style=style
             ),
@@ -760,26 +746,9 @@ class TrainingDashboard(_LiveFigure):
     def _recompute_and_draw(self) -> None:
         for ax in (self.ax_loss, self.ax_acc):
             ax.clear()
+        plotting.plot_histories(self.runs, self.ax_loss, self.ax_acc)
         with plotting.style():
-            for i, (label, h) in enumerate(self.runs):
-                colour = plotting.OKABE_ITO[i % 7]
-                epochs = np.arange(1, h.epochs + 1)
-                name = label if h.diverged_at is None else f"{label} (diverged in epoch {h.diverged_at})"
-                self.ax_loss.plot(epochs, h.train_loss, color=colour, label=name)
-                if h.val_loss:
-                    self.ax_loss.plot(epochs, h.val_loss, color=colour, ls="--")
-                    self.ax_acc.plot(epochs, h.val_acc, color=colour, marker="o", ms=3)
-                if h.diverged_at is not None:
-                    y = h.train_loss[-1] if h.train_loss else 1.0
-                    self.ax_loss.plot([h.diverged_at], [y], marker="X", ms=10, color=colour, ls="")
-            self.ax_loss.set(
-                xlabel="epoch", ylabel="loss (solid: train, dashed: val)", yscale="log", title="Cross-entropy loss"
-            )
-            self.ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy")
             self.ax_acc.set_ylim(0, 1.01)
-            for ax in (self.ax_loss, self.ax_acc):
-                ax.xaxis.get_major_locator().set_params(integer=True)
-                ax.grid(True, alpha=0.3)
             if self.runs:
                 self.ax_loss.legend(loc="upper right")
         self._render()

@@ -55,3 +55,19 @@ def test_every_figure_regenerates(tmp_path, monkeypatch):
     written = sorted(p.name for p in tmp_path.glob("*.png"))
     assert written == sorted(f"{name}.png" for name in figures.FIGURE_MAKERS)
     assert all((tmp_path / name).stat().st_size > 20_000 for name in written)
+
+
+def test_plot_histories_draws_each_run_and_marks_divergence():
+    from course_lib.training import History
+
+    fine = History(train_loss=[1.0, 0.5, 0.2], val_loss=[1.1, 0.6, 0.4], val_acc=[0.5, 0.8, 0.9])
+    blown = History(train_loss=[2.0], val_loss=[3.0], val_acc=[0.1], diverged_at=2)
+    fig = Figure()
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    plotting.plot_histories([("adam", fine), ("sgd lr=10", blown)], ax_loss, ax_acc)
+    solid = [line for line in ax_loss.lines if line.get_linestyle() == "-"]
+    assert [list(line.get_ydata()) for line in solid] == [fine.train_loss, blown.train_loss]
+    assert [list(line.get_ydata()) for line in ax_acc.lines] == [fine.val_acc, blown.val_acc]
+    crosses = [line for line in ax_loss.lines if line.get_marker() == "X"]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [2]
+    assert "diverged in epoch 2" in solid[1].get_label() and ax_loss.get_yscale() == "log"
