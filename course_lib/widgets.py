@@ -70,6 +70,7 @@ class _LiveFigure:
         self.canvas.resizable = False
         self.canvas.on_msg(self._frontend_message)  # after ipympl's own handler, which was registered first
         self.status = w.HTML()
+        self._message = ""
         self.error: str | None = None  # the message shown while the settings cannot run, else None
         self.redraws = 0  # how many times the picture was updated (tests and benchmarks read it)
         self._holding = False
@@ -121,7 +122,13 @@ class _LiveFigure:
             return
         self.redraws += 1
 
+    @property
+    def status_text(self) -> str:
+        """The status line under the plot, as plain text (what a notebook prints to show what the tool says)."""
+        return self._message
+
     def _say(self, message: str, *, bad: bool = False) -> None:
+        self._message = message
         self.error = message if bad else None
         colour = "#b3261e" if bad else "#1f2328"
         self.status.value = (

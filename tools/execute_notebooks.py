@@ -46,7 +46,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in notebooks/")
     args = parser.parse_args()
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    folder = ROOT / "notebooks"  # the course (00_ ...) and its appendices (A_maths_refresher ...)
+    paths = args.notebooks or sorted([*folder.glob("[0-9]*.ipynb"), *folder.glob("[A-Z]_*.ipynb")])
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         filter(None, [kernel_in_this_environment(), os.environ.get("JUPYTER_PATH")])
     )

@@ -1,0 +1,344 @@
+"""Exercises of notebooks 04 and 05: Adagrad, RMSprop, Adam and Yogi's second moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from course_lib import optim
+from course_lib.checking import CheckResult, Exercise, Mistake, run_check
+from course_lib.exercises._cases import _positive, _rand, _t
+
+# --------------------------------------------------------------------------------------------------------
+# Adagrad and RMSprop
+# --------------------------------------------------------------------------------------------------------
+
+
+def _adagrad_ref(w, grad, state_sum, lr, eps):
+    w, state_sum = w.clone(), state_sum.clone()
+    optim.adagrad_update(w, grad, state_sum, 1, lr=lr, eps=eps)
+    return w, state_sum
+
+
+ADAGRAD = Exercise(
+    name="adagrad_step",
+    params=("w", "grad", "state_sum", "lr", "eps"),
+    outputs=("new w", "new state_sum"),
+    cases=(
+        ("the first step", (_t(1.0, -2.0, 0.5), _t(0.4, -1.0, 2.0), _t(0.0, 0.0, 0.0), 0.5, 1e-10)),
+        ("a later step", (_t(1.0, -2.0, 0.5), _t(0.4, -1.0, 2.0), _t(0.5, 2.0, 0.1), 0.5, 1e-10)),
+        (
+            "small gradients, large eps",
+            (_rand(6, 2, 3), _rand(7, 2, 3, scale=0.01), _positive(8, 2, 3, scale=1e-4), 0.1, 1e-2),
+        ),
+    ),
+    reference=_adagrad_ref,
+    mistakes=(
+        Mistake(
+            "eps is inside the square root",
+            lambda w, g, s, lr, eps: (w - lr * g / ((s2 := s + g * g) + eps).sqrt(), s2),
+            "PyTorch adds eps outside: sqrt(state_sum) + eps (Keras puts it inside; this course follows PyTorch).",
+        ),
+        Mistake(
+            "the gradient is not squared",
+            lambda w, g, s, lr, eps: (w - lr * g / ((s2 := s + g).sqrt() + eps), s2),
+            "The sum accumulates squared gradients: state_sum + grad**2.",
+        ),
+        Mistake(
+            "the square root is missing",
+            lambda w, g, s, lr, eps: (w - lr * g / ((s2 := s + g * g) + eps), s2),
+            "Divide by sqrt(state_sum) + eps.",
+        ),
+        Mistake(
+            "the step uses the old sum",
+            lambda w, g, s, lr, eps: (w - lr * g / (s.sqrt() + eps), s + g * g),
+            "Add grad**2 to the sum first, then divide by its root.",
+        ),
+        Mistake(
+            "the sum is replaced, not accumulated",
+            lambda w, g, s, lr, eps: (w - lr * g / ((g * g).sqrt() + eps), g * g),
+            "Adagrad never forgets: state_sum + grad**2.",
+        ),
+        Mistake(
+            "the sign of the step is flipped",
+            lambda w, g, s, lr, eps: (w + lr * g / ((s2 := s + g * g).sqrt() + eps), s2),
+            "Move against the gradient.",
+        ),
+    ),
+    hint="state_sum grows by grad**2; then w - lr * grad / (sqrt(state_sum) + eps).",
+)
+
+
+def check_adagrad_step(fn: Callable) -> CheckResult:
+    """Check ``fn(w, grad, state_sum, lr, eps) -> (new w, new state_sum)``, one Adagrad step (no lr decay)."""
+    return run_check(ADAGRAD, fn)
+
+
+def _rmsprop_ref(w, grad, sq_avg, lr, alpha, eps):
+    w, sq_avg = w.clone(), sq_avg.clone()
+    optim.rmsprop_update(w, grad, sq_avg, None, None, lr=lr, alpha=alpha, eps=eps)
+    return w, sq_avg
+
+
+def _rms(s, g, a):
+    return a * s + (1 - a) * g * g
+
+
+RMSPROP = Exercise(
+    name="rmsprop_step",
+    params=("w", "grad", "sq_avg", "lr", "alpha", "eps"),
+    outputs=("new w", "new sq_avg"),
+    cases=(
+        ("the first step", (_t(1.0, -2.0, 0.5), _t(0.4, -1.0, 2.0), _t(0.0, 0.0, 0.0), 0.01, 0.9, 1e-8)),
+        ("a later step", (_t(1.0, -2.0, 0.5), _t(0.4, -1.0, 2.0), _t(0.5, 2.0, 0.1), 0.01, 0.99, 1e-8)),
+        (
+            "small gradients, large eps",
+            (_rand(9, 2, 3), _rand(10, 2, 3, scale=0.01), _positive(11, 2, 3, scale=1e-4), 0.01, 0.8, 1e-2),
+        ),
+    ),
+    reference=_rmsprop_ref,
+    mistakes=(
+        Mistake(
+            "eps is inside the square root",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := _rms(s, g, a)) + eps).sqrt(), s2),
+            "PyTorch adds eps outside: sqrt(sq_avg) + eps (Keras and TensorFlow put it inside).",
+        ),
+        Mistake(
+            "the gradient is not squared",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := a * s + (1 - a) * g).abs().sqrt() + eps), s2),
+            "Average the squared gradient: alpha * sq_avg + (1 - alpha) * grad**2.",
+        ),
+        Mistake(
+            "alpha is on the wrong term",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := (1 - a) * s + a * g * g).sqrt() + eps), s2),
+            "alpha weighs the old average: alpha * sq_avg + (1 - alpha) * grad**2.",
+        ),
+        Mistake(
+            "the square root is missing",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := _rms(s, g, a)) + eps), s2),
+            "Divide by sqrt(sq_avg) + eps.",
+        ),
+        Mistake(
+            "the step uses the old average",
+            lambda w, g, s, lr, a, eps: (w - lr * g / (s.sqrt() + eps), _rms(s, g, a)),
+            "Update sq_avg first, then divide by its root.",
+        ),
+        Mistake(
+            "the squared gradients are summed (that is Adagrad)",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := s + g * g).sqrt() + eps), s2),
+            "RMSprop keeps a moving average that forgets: alpha * sq_avg + (1 - alpha) * grad**2.",
+        ),
+        Mistake(
+            "lr is missing",
+            lambda w, g, s, lr, a, eps: (w - g / ((s2 := _rms(s, g, a)).sqrt() + eps), s2),
+            "Multiply the step by lr.",
+        ),
+        Mistake(
+            "the sign of the step is flipped",
+            lambda w, g, s, lr, a, eps: (w + lr * g / ((s2 := _rms(s, g, a)).sqrt() + eps), s2),
+            "Move against the gradient.",
+        ),
+    ),
+    hint="sq_avg = alpha * sq_avg + (1 - alpha) * grad**2; then w - lr * grad / (sqrt(sq_avg) + eps).",
+)
+
+
+def check_rmsprop_step(fn: Callable) -> CheckResult:
+    """Check ``fn(w, grad, sq_avg, lr, alpha, eps) -> (new w, new sq_avg)``, one RMSprop step (PyTorch's form)."""
+    return run_check(RMSPROP, fn)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Adam
+# --------------------------------------------------------------------------------------------------------
+
+
+def _adam_ref(w, grad, m, v, t, lr, beta1, beta2, eps):
+    w, m, v = w.clone(), m.clone(), v.clone()
+    optim.adam_update(w, grad, m, v, None, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    return w, m, v
+
+
+def _adam_variant(
+    *,
+    correct_m=True,
+    correct_v=True,
+    t_shift=0,
+    eps_inside=False,
+    square=True,
+    swap_betas=False,
+    old_moments=False,
+    sqrt=True,
+    sign=-1,
+):
+    """Adam with one thing changed: the catalogue of Adam mistakes is built from this one function."""
+
+    def step(w, g, m, v, t, lr, b1, b2, eps):
+        g2 = g * g if square else g
+        m_new = (1 - b1) * m + b1 * g if swap_betas else b1 * m + (1 - b1) * g
+        v_new = (1 - b2) * v + b2 * g2 if swap_betas else b2 * v + (1 - b2) * g2
+        mm, vv = (m, v) if old_moments else (m_new, v_new)
+        tt = t + t_shift
+        m_hat = mm / (1 - b1**tt) if correct_m else mm
+        v_hat = vv / (1 - b2**tt) if correct_v else vv
+        root = (v_hat + eps).sqrt() if eps_inside else (v_hat.abs().sqrt() if sqrt else v_hat) + eps
+        return w + sign * lr * m_hat / root, m_new, v_new
+
+    return step
+
+
+ADAM = Exercise(
+    name="adam_step",
+    params=("w", "grad", "m", "v", "t", "lr", "beta1", "beta2", "eps"),
+    outputs=("new w", "new m", "new v"),
+    cases=(
+        (
+            "step t=1",
+            (_t(1.0, -2.0, 0.5), _t(0.4, -1.0, 2.0), _t(0.0, 0.0, 0.0), _t(0.0, 0.0, 0.0), 1, 0.1, 0.9, 0.999, 1e-8),
+        ),
+        (
+            "step t=5",
+            (_t(1.0, -2.0, 0.5), _t(0.4, -1.0, 2.0), _t(0.2, -0.3, 0.6), _t(0.05, 0.2, 0.9), 5, 0.1, 0.8, 0.99, 1e-8),
+        ),
+        (
+            "small gradients, large eps, t=3",
+            (
+                _rand(12, 2, 3),
+                _rand(13, 2, 3, scale=0.01),
+                _rand(14, 2, 3, scale=0.01),
+                _positive(15, 2, 3, scale=1e-4),
+                3,
+                0.01,
+                0.7,
+                0.9,
+                1e-2,
+            ),
+        ),
+    ),
+    reference=_adam_ref,
+    mistakes=(
+        Mistake(
+            "there is no bias correction",
+            _adam_variant(correct_m=False, correct_v=False),
+            "Divide m by (1 - beta1**t) and v by (1 - beta2**t) before using them. Both start at zero, so early "
+            "on they are too small; uncorrected, the first step is (1 - beta1) / sqrt(1 - beta2) times lr, "
+            "about 3.2 lr at the defaults.",
+        ),
+        Mistake(
+            "t is counted from 0 in the bias correction (1 - beta**(t-1))",
+            _adam_variant(t_shift=-1),
+            "t counts from 1 here: use 1 - beta1**t and 1 - beta2**t (at t=1 a count from 0 divides by zero).",
+        ),
+        Mistake(
+            "the bias correction uses t+1",
+            _adam_variant(t_shift=1),
+            "t is already the number of this step (1 at the first): use 1 - beta1**t.",
+        ),
+        Mistake("only m is bias-corrected", _adam_variant(correct_v=False), "Correct v as well: v / (1 - beta2**t)."),
+        Mistake("only v is bias-corrected", _adam_variant(correct_m=False), "Correct m as well: m / (1 - beta1**t)."),
+        Mistake(
+            "eps is inside the square root",
+            _adam_variant(eps_inside=True),
+            "PyTorch adds eps outside: sqrt(v_hat) + eps.",
+        ),
+        Mistake(
+            "the gradient is not squared in v",
+            _adam_variant(square=False),
+            "v averages squared gradients: beta2 * v + (1 - beta2) * grad**2.",
+        ),
+        Mistake(
+            "each beta is on the wrong term",
+            _adam_variant(swap_betas=True),
+            "beta weighs the old average: m = beta1 * m + (1 - beta1) * grad (and the same for v).",
+        ),
+        Mistake(
+            "the step uses the old m and v",
+            _adam_variant(old_moments=True),
+            "Update m and v first, then step with the new (corrected) ones.",
+        ),
+        Mistake("the square root of v is missing", _adam_variant(sqrt=False), "Divide by sqrt(v_hat) + eps."),
+        Mistake("the sign of the step is flipped", _adam_variant(sign=+1), "Move against m: w - lr * m_hat / ..."),
+    ),
+    hint="m and v are moving averages of grad and grad**2; bias-correct both with t (from 1); then "
+    "w - lr * m_hat / (sqrt(v_hat) + eps).",
+)
+
+
+def check_adam_step(fn: Callable) -> CheckResult:
+    """Check ``fn(w, grad, m, v, t, lr, beta1, beta2, eps) -> (new w, new m, new v)``; t counts from 1."""
+    return run_check(ADAM, fn)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Yogi's second moment
+# --------------------------------------------------------------------------------------------------------
+
+
+def _yogi_v_ref(v, grad, beta2):
+    w, m, v = torch.zeros_like(v), torch.zeros_like(v), v.clone()
+    optim.yogi_update(w, grad, m, v, lr=0.0, beta2=beta2)
+    return (v,)
+
+
+YOGI_V = Exercise(
+    name="yogi_second_moment",
+    params=("v", "grad", "beta2"),
+    outputs=("new v",),
+    cases=(
+        ("from v = 0 (the first step)", (_t(0.0, 0.0, 0.0), _t(0.4, -1.0, 2.0), 0.999)),
+        ("v above and below grad**2", (_t(0.5, 0.01, 3.0, 0.2), _t(0.1, -1.0, 1.5, 0.3), 0.9)),
+        ("v exactly equal to grad**2 in two places", (_t(0.25, 4.0, 1.0), _t(0.5, -2.0, 3.0), 0.8)),
+        ("a matrix", (_positive(16, 2, 3), _rand(17, 2, 3), 0.99)),
+    ),
+    reference=_yogi_v_ref,
+    mistakes=(
+        Mistake(
+            "this is Adam's update, v - (1 - beta2) * (v - grad**2)",
+            lambda v, g, b2: v - (1 - b2) * (v - g * g),
+            "Yogi keeps the direction of Adam's change but not its size: "
+            "v - (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "the sign is the wrong way round, sign(grad**2 - v)",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(g * g - v) * g * g,
+            "v must move towards grad**2: subtract (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "the sign term is missing (v always shrinks)",
+            lambda v, g, b2: v - (1 - b2) * g * g,
+            "The sign decides the direction: v - (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "v always grows, v + (1 - beta2) * grad**2",
+            lambda v, g, b2: v + (1 - b2) * g * g,
+            "Where v is already above grad**2 it must fall: use sign(v - grad**2).",
+        ),
+        Mistake(
+            "the sign compares v with grad, not grad**2",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(v - g) * g * g,
+            "Compare v with the squared gradient: sign(v - grad**2).",
+        ),
+        Mistake(
+            "sign(0) is taken as +1 (v changes when it equals grad**2)",
+            lambda v, g, b2: v - (1 - b2) * torch.where(v >= g * g, 1.0, -1.0) * g * g,
+            "Where v equals grad**2 exactly nothing should change: torch.sign(0) is 0.",
+        ),
+        Mistake(
+            "beta2 is in place of 1 - beta2",
+            lambda v, g, b2: v - b2 * torch.sign(v - g * g) * g * g,
+            "The change is scaled by (1 - beta2), a small number, as in Adam.",
+        ),
+        Mistake(
+            "the gradient is not squared in the change",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(v - g * g) * g,
+            "Both places take the squared gradient: sign(v - grad**2) * grad**2.",
+        ),
+    ),
+    hint="v - (1 - beta2) * sign(v - grad**2) * grad**2 (torch.sign); only the sign term differs from Adam.",
+)
+
+
+def check_yogi_second_moment(fn: Callable) -> CheckResult:
+    """Check ``fn(v, grad, beta2) -> new v``, Yogi's second-moment update (Zaheer et al. 2018, Algorithm 2)."""
+    return run_check(YOGI_V, fn)
