@@ -4,11 +4,19 @@ An ``Exercise`` lists the cases, the reference (from ``course_lib.optim``), and 
 each a function that makes one known mistake. ``run_check`` runs the learner's function on a fresh copy of
 every case; if the answers differ from the reference it looks for the mistake that reproduces the learner's
 answers on *every* case, so a mistake is named only when it explains everything the learner's code did.
+
+Beyond the catalogue the engine itself names a few mistakes that no formula can: results returned in the wrong
+order, float32 where float64 was given (a float32 output, or answers right only to float32's 7 digits when an
+exercise asks for float64's precision), and, for inputs an exercise marks ``read_only`` (a gradient, the
+data), changing one in place or returning it (or a view of it) as an output. State such as ``w``, ``buf``,
+``m`` and ``v`` may be updated in place, as ``torch.optim`` does.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
+import math
 import sys
 import traceback
 from collections.abc import Callable
@@ -20,7 +28,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-RTOL, ATOL = 1e-5, 1e-8
+RTOL, ATOL = 1e-5, 1e-8  # the default closeness; mistakes are always matched at this (loose) tolerance
+FLOAT64_RTOL, FLOAT64_ATOL = 1e-9, 1e-12  # for exercises whose answer float64 gets right to ~15 digits
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -86,6 +95,11 @@ class Exercise:
     hint: str  # shown while the exercise is not done yet
     none_hints: dict[str, str] = field(default_factory=dict)  # case label -> hint when the code fails there
     must_be_tensor: bool = False  # a loss must stay a tensor for autograd; an update rule may return numpy
+    # inputs that belong to the caller (a gradient, the data) -> advice: changing one in place, or returning it
+    # (or a view of it) as an output, is a mistake. Inputs not listed (the state: w, buf, m, v) may change.
+    read_only: dict[str, str] = field(default_factory=dict)
+    rtol: float = RTOL  # how close a right answer is; FLOAT64_RTOL makes float32 round-off show
+    atol: float = ATOL
 
 
 def _clone(value: Any) -> Any:
@@ -147,15 +161,61 @@ def _as_outputs(raw: Any, ex: Exercise) -> tuple[tuple[Tensor, ...] | None, str 
     return tuple(out), None
 
 
-def _close(a: tuple[Tensor, ...], b: tuple[Tensor, ...], *, equal_nan: bool = False) -> bool:
+def _close(
+    a: tuple[Tensor, ...], b: tuple[Tensor, ...], *, equal_nan: bool = False, rtol: float = RTOL, atol: float = ATOL
+) -> bool:
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
         if x.shape != y.shape:
             return False
-        if not torch.allclose(x.double(), y.double(), rtol=RTOL, atol=ATOL, equal_nan=equal_nan):
+        if not torch.allclose(x.double(), y.double(), rtol=rtol, atol=atol, equal_nan=equal_nan):
             return False
     return True
+
+
+_NARROW = (torch.float32, torch.float16, torch.bfloat16)
+
+
+def _relative_gap(got: Tensor, expected: Tensor) -> float:
+    """The largest difference between two tensors, relative to the largest expected value."""
+    g, e = got.double(), expected.double()
+    return float((g - e).abs().max() / e.abs().max().clamp_min(1e-300)) if e.numel() else 0.0
+
+
+def _narrowed(raw: Any, ex: Exercise, expected: tuple[Tensor, ...]) -> list[str]:
+    """The outputs the learner returned in float32 (or less) where the reference is float64."""
+    items = raw if isinstance(raw, tuple) or (isinstance(raw, list) and len(ex.outputs) > 1) else (raw,)
+    out = []
+    for name, item, want in zip(ex.outputs, items, expected, strict=False):
+        if want.dtype != torch.float64:
+            continue
+        if isinstance(item, Tensor) and item.dtype in _NARROW:
+            out.append(f"{name} is a {str(item.dtype).removeprefix('torch.')} tensor")
+        elif isinstance(item, np.ndarray) and item.dtype in (np.float32, np.float16):
+            out.append(f"{name} is a {item.dtype} array")
+    return out
+
+
+def _same_memory(a: Any, b: Any) -> bool:
+    """Whether two tensors share memory (one is the other, or a view of it)."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or a.numel() == 0 or b.numel() == 0:
+        return False
+    pa, pb = a.untyped_storage().data_ptr(), b.untyped_storage().data_ptr()
+    return pa != 0 and pa == pb
+
+
+@dataclass
+class _Run:
+    """One case as the learner's function answered it."""
+
+    label: str
+    args: tuple  # the case's arguments, untouched
+    got: tuple[Tensor, ...]
+    expected: tuple[Tensor, ...]
+    narrowed: list[str]  # outputs in float32 where float64 is expected
+    changed: list[str]  # read-only inputs the function changed in place
+    aliased: list[tuple[str, str]]  # (output, read-only input) pairs that share memory
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -193,6 +253,44 @@ def _example(ex: Exercise, label: str, args: tuple, expected: tuple, got: tuple 
     return "\n".join(lines)
 
 
+def _read_only_problems(ex: Exercise, args: tuple, mine: tuple, got: tuple) -> tuple[list[str], list[tuple]]:
+    """The read-only inputs the learner's function changed (beyond round-off: a nudge undone is fine), and the
+    outputs that share memory with one."""
+    changed, aliased = [], []
+    for i, param in enumerate(ex.params):
+        if param not in ex.read_only or not isinstance(args[i], Tensor):
+            continue
+        a, b = mine[i], args[i]
+        same = isinstance(a, Tensor) and a.shape == b.shape
+        if not same or not torch.allclose(a.double(), b.double(), rtol=1e-12, atol=1e-12):
+            changed.append(param)
+        aliased += [(name, param) for name, out in zip(ex.outputs, got, strict=True) if _same_memory(out, a)]
+    return changed, aliased
+
+
+def _hidden_problem(ex: Exercise, runs: list[_Run]) -> str | None:
+    """What is wrong with answers whose values are right (or explained by nothing else): dtype, in place, alias."""
+    for r in runs:
+        if r.narrowed:
+            return (
+                f"{' and '.join(r.narrowed)}, but the inputs are float64 (on the case '{r.label}'): float32 keeps "
+                "only about 7 significant digits. torch.zeros(n), torch.eye(n) and torch.tensor([...]) make float32 "
+                "unless you pass dtype=torch.float64; torch.zeros_like(x) keeps x's dtype."
+            )
+    for r in runs:
+        if r.changed:
+            param = r.changed[0]
+            return f"{ex.name} changed {param} in place (on the case '{r.label}'). {ex.read_only[param]}"
+    for r in runs:
+        if r.aliased:
+            out, param = r.aliased[0]
+            return (
+                f"{out} is {param} itself (the same memory), not a new tensor (on the case '{r.label}'). "
+                f"{ex.read_only[param]}"
+            )
+    return None
+
+
 def run_check(ex: Exercise, fn: Any) -> CheckResult:
     """Check `fn` against the exercise: the engine behind every ``check_*`` function."""
     if not callable(fn):
@@ -201,7 +299,7 @@ def run_check(ex: Exercise, fn: Any) -> CheckResult:
             f"Pass your function itself, e.g. check_{ex.name}({ex.name}), without calling it "
             f"(no parentheses after {ex.name}); got a {type(fn).__name__}.",
         )
-    runs = []  # (label, args, got, expected)
+    runs: list[_Run] = []
     for label, args in ex.cases:
         expected = ex.reference(*_clones(args))
         mine = _clones(args)
@@ -229,28 +327,62 @@ def run_check(ex: Exercise, fn: Any) -> CheckResult:
         got, problem = _as_outputs(raw, ex)
         if problem:
             return CheckResult(False, problem)
-        runs.append((label, args, got, expected))
+        changed, aliased = _read_only_problems(ex, args, mine, got)
+        runs.append(_Run(label, args, got, expected, _narrowed(raw, ex, expected), changed, aliased))
 
-    failing = [r for r in runs if not _close(r[2], r[3])]
+    tol = {"rtol": ex.rtol, "atol": ex.atol}
+    loose = {"rtol": max(ex.rtol, RTOL), "atol": max(ex.atol, ATOL)}  # mistakes are matched at this tolerance
+    failing = [r for r in runs if not _close(r.got, r.expected, **tol)]
     if not failing:
+        hidden = _hidden_problem(ex, runs)
+        if hidden:
+            return CheckResult(False, hidden)
         labels = "; ".join(label for label, _ in ex.cases)
         return CheckResult(True, f"{ex.name} matches the reference on all {len(runs)} cases ({labels}).")
 
-    label, args, got, expected = failing[0]
-    example = _example(ex, label, args, expected, got)
+    # the example: a case where the answer is clearly off, if there is one, rather than off by round-off only
+    first = next((r for r in failing if not _close(r.got, r.expected, **loose)), failing[0])
+    got, expected = first.got, first.expected
+    example = _example(ex, first.label, first.args, expected, got)
     for mistake in ex.mistakes:
         try:
-            explains = all(_close(g, _as_tuple(mistake.compute(*_clones(a))), equal_nan=True) for _, a, g, _ in runs)
+            explains = all(
+                _close(r.got, _as_tuple(mistake.compute(*_clones(r.args))), equal_nan=True, **loose) for r in runs
+            )
         except Exception:  # a mistake that cannot even be computed on some case does not explain the result
             explains = False
         if explains:
             return CheckResult(False, f"It looks like {mistake.name}. {mistake.advice}\n{example}")
+    k = len(ex.outputs)
+    for order in itertools.permutations(range(k)):
+        if order != tuple(range(k)) and all(_close(tuple(r.got[i] for i in order), r.expected, **loose) for r in runs):
+            return CheckResult(
+                False,
+                f"Your results are right but in the wrong order: return {', '.join(ex.outputs)}, in that order."
+                f"\n{example}",
+            )
+    round_off_only = all(_close(r.got, r.expected, **loose) for r in runs)
+    hidden = _hidden_problem(ex, runs)
+    if hidden:  # the example adds nothing when the numbers differ only in their last digits
+        return CheckResult(False, hidden if round_off_only else f"{hidden}\n{example}")
+    wrong = [name for i, name in enumerate(ex.outputs) if not _close((got[i],), (expected[i],), **tol)]
+    if round_off_only:
+        gap, label = max((_relative_gap(g, e), r.label) for r in runs for g, e in zip(r.got, r.expected, strict=True))
+        return CheckResult(
+            False,
+            f"{' and '.join(wrong)} {'agrees' if len(wrong) == 1 else 'agree'} with the reference only to about "
+            f"{max(1, round(-math.log10(gap)))} significant digits (a relative difference of {gap:.0e} on the case "
+            f"'{label}'), where float64 gives 15: that is float32's precision. Somewhere your code works in "
+            "float32: tensors made from Python numbers (torch.zeros(n), torch.eye(n), torch.tensor([...]), "
+            "torch.where(c, 1.0, -1.0)) are float32 unless you pass dtype=torch.float64, and a float32 tensor "
+            "times a Python number stays float32 (torch.zeros_like(x) keeps x's dtype). If not, look for a small "
+            "term (such as eps) in the wrong place.",
+        )
     for i, name in enumerate(ex.outputs):
         if got[i].shape != expected[i].shape:
             return CheckResult(
                 False, f"{name} has shape {tuple(got[i].shape)}; expected {tuple(expected[i].shape)}.\n{example}"
             )
-    wrong = [name for i, name in enumerate(ex.outputs) if not _close((got[i],), (expected[i],))]
     passed = len(runs) - len(failing)
     return CheckResult(
         False,

@@ -11,7 +11,7 @@ Every drawing function takes an ``ax`` and returns the artists it made, so a wid
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -32,6 +32,8 @@ __all__ = [
     "plot_paths",
     "plot_losses",
     "race_figure",
+    "race_panels",
+    "family_race_grid",
     "save_figure",
     "FIGURES",
 ]
@@ -202,6 +204,108 @@ def race_figure(land: Landscape, trajectories: Sequence[Trajectory], *, title: s
         ax_loss.legend(loc="lower left")
         if title:
             fig.suptitle(title)
+        return fig
+
+
+def family_race_grid(
+    races: Mapping[str, Sequence[Trajectory]],
+    families: Mapping[str, Sequence[str]],
+    *,
+    min_values: Mapping[str, float],
+    tol: float | None = None,
+    floor: float = 1e-12,
+) -> Figure:
+    """Many optimizers on many landscapes, readable: one row per landscape, one column per optimizer family.
+
+    ``races`` maps a landscape's name to its runs (one Trajectory per optimizer, as ``trajectories.tuned_race``
+    returns them); ``families`` maps a column title to the optimizer names it shows in colour. Each panel draws
+    the loss gap f - f* (log scale) of its family's few runs in colour over every other run in light grey, so
+    a family can be compared with the rest without ten near-identical colours in one panel. Colours are the
+    course's per optimizer, except that two optimizers sharing a colour within one family get different ones.
+    ``min_values`` maps each landscape's name to f*; ``tol`` draws a dotted line at that gap; each row's
+    axis starts at the lowest gap its runs reach, but not below ``floor``. Notebook 05.
+    """
+    names = list(races)
+    with style():
+        fig = Figure(figsize=(3.6 * len(families) + 0.6, 2.0 * len(names) + 0.9), layout="constrained")
+        axes = fig.subplots(len(names), len(families), sharex=True, sharey="row", squeeze=False)
+        for j, (family, members) in enumerate(families.items()):
+            colours = _family_colours(members)
+            for i, land_name in enumerate(names):
+                ax = axes[i, j]
+                runs = {t.optimizer: t for t in races[land_name]}
+                f_star = min_values[land_name]
+                for name, t in runs.items():
+                    if name not in members:
+                        ax.plot(loss_gap(t, f_star), color="#c9c9c9", lw=0.8, zorder=1)
+                for name in members:
+                    t = runs[name]
+                    colour, dash = colours[name]
+                    ax.plot(loss_gap(t, f_star), color=colour, ls=dash, lw=1.8, label=name, zorder=3)
+                    if t.diverged_at is not None and t.diverged_at > 0:
+                        k = t.diverged_at - 1
+                        ax.plot(k, loss_gap(t, f_star)[k], marker="X", ms=8, color=colour, ls="", zorder=4)
+                if tol is not None:
+                    ax.axhline(tol, color="#6b6b6b", lw=0.8, ls=":", zorder=2)
+                ax.set_yscale("log")
+                ax.grid(True, which="major", alpha=0.3)
+                if j == 0:
+                    ax.set_ylabel(f"{land_name}\nf - f*")
+                if i == len(names) - 1:
+                    ax.set_xlabel("step")
+            for i, land_name in enumerate(names):
+                lowest = min(np.nanmin(loss_gap(t, min_values[land_name])) for t in races[land_name])
+                axes[i, j].set_ylim(bottom=max(floor, lowest / 3))
+            handles = [Line2D([], [], color=colours[n][0], ls=colours[n][1], lw=1.8, label=n) for n in members]
+            handles.append(Line2D([], [], color="#c9c9c9", lw=0.8, label="the others"))
+            axes[0, j].legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.02), ncol=2,
+                              title=family, title_fontsize=10, frameon=False)
+        return fig
+
+
+def _family_colours(members: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The course's (colour, dash) per optimizer; a colour already taken within the family is replaced."""
+    spare = ["#D55E00", "#000000", "#E69F00", "#CC79A7", "#0072B2", "#009E73", "#56B4E9"]  # most distinct first
+    course = {_BY_OPTIMIZER[m][0] for m in members if m in _BY_OPTIMIZER}
+    chosen: dict[str, tuple[str, str]] = {}
+    for name in members:
+        taken = {c for c, _ in chosen.values()}
+        colour, dash = _BY_OPTIMIZER.get(name, ("", "-"))
+        if not colour or colour in taken:
+            free = [c for c in spare if c not in taken and c not in course] or [c for c in spare if c not in taken]
+            colour = free[0] if free else spare[len(chosen) % len(spare)]
+        chosen[name] = (colour, dash)
+    return chosen
+
+
+def race_panels(
+    land: Landscape, trajectories: Sequence[Trajectory], *, title: str | None = None, columns: int = 2
+) -> Figure:
+    """Small multiples: one map per path, so that no path hides under another, and all the loss curves.
+
+    For races whose paths overlap on the map (notebook 04: Adagrad's path lies under RMSprop's). Each map has
+    equal scales on its two axes, so a round bowl looks round; colours are those of the loss panel.
+    """
+    with style():
+        rows = -(-(len(trajectories) + 1) // columns)
+        fig = Figure(figsize=(5.2 * columns, 2.9 * rows + 0.4), layout="constrained")
+        axes = list(fig.subplots(rows, columns, squeeze=False).flat)
+        for ax, t, (colour, dash) in zip(axes, trajectories, colour_of(trajectories), strict=False):
+            plot_landscape(land, ax)
+            ax.plot(t.path[:, 0], t.path[:, 1], color=colour, ls=dash, lw=1.4, label=path_label(t), zorder=3,
+                    marker="o", ms=2.5)  # a dot per step: the steps' sizes show
+            ax.plot(*_end_point(t), marker="X" if t.diverged_at is not None else "o", ms=7, color=colour,
+                    mec="white", ls="", zorder=4, label="end")
+            ax.plot(*t.path[0], marker="o", ms=7, color="black", mfc="white", ls="", zorder=4, label="start")
+            ax.set_aspect("equal")
+            ax.set_title(path_label(t))
+            ax.legend(loc="upper right")
+        ax_loss = axes[len(trajectories)]
+        plot_losses(trajectories, ax_loss, min_value=land.min_value)
+        ax_loss.legend(loc="best")
+        for ax in axes[len(trajectories) + 1 :]:
+            ax.set_visible(False)
+        fig.suptitle(title or land.title)
         return fig
 
 

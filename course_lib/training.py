@@ -352,14 +352,22 @@ class LRSweep:
         return min(good), max(good)
 
     def plot(self, title: str | None = None):
-        """Validation accuracy (left; a cross near the bottom for each diverged run) and loss (right, log-log)."""
+        """Validation accuracy (top left), the runs that diverged (a band under it) and loss (right, log-log).
+
+        A diverged run has no accuracy to plot, so its cross sits in a separate band labelled "diverged", one row
+        per optimizer, under the accuracy axes and sharing their learning-rate axis: no cross reads as a value.
+        ``fig.axes`` is (accuracy, loss, diverged band).
+        """
         from matplotlib.figure import Figure
 
         from course_lib import plotting
 
         with plotting.style():
-            fig = Figure(figsize=(11, 3.6), layout="constrained")
-            ax_acc, ax_loss = fig.subplots(1, 2)
+            fig = Figure(figsize=(11, 4.2), layout="constrained")
+            grid = fig.add_gridspec(2, 2, height_ratios=(4, 1.1))
+            ax_acc = fig.add_subplot(grid[0, 0])
+            ax_loss = fig.add_subplot(grid[:, 1])
+            ax_div = fig.add_subplot(grid[1, 0], sharex=ax_acc)
             for i, name in enumerate(self.optimizers):
                 colour, dash = plotting.optimizer_style(name)
                 accs = self.final_acc(name)
@@ -367,15 +375,19 @@ class LRSweep:
                 losses = [self.histories[name, lr].val_loss[-1] for lr in ok]
                 ax_acc.semilogx(ok, list(accs.values()), color=colour, ls=dash, marker="o", ms=3, label=name)
                 ax_loss.loglog(ok, losses, color=colour, ls=dash, marker="o", ms=3, label=name)
-                for lr in self.lrs:
-                    if self.histories[name, lr].diverged_at is not None:  # stacked so that every cross shows
-                        ax_acc.plot(lr, 0.04 + 0.06 * i, marker="X", ms=8, color=colour, ls="")
+                diverged = [lr for lr in self.lrs if self.histories[name, lr].diverged_at is not None]
+                ax_div.axhline(i, color="grey", lw=0.5, alpha=0.4)
+                ax_div.plot(diverged, [i] * len(diverged), marker="X", ms=8, color=colour, ls="")
             ax_acc.set(
-                xlabel="learning rate",
-                ylabel=f"validation accuracy after {self.epochs} epochs",
+                ylabel=f"validation accuracy\nafter {self.epochs} epochs",
                 ylim=(0, 1.02),
-                title="Accuracy (x: diverged)",
+                title="Accuracy (runs that diverged: the band below)",
             )
+            ax_acc.tick_params(labelbottom=False)
+            ax_acc.legend(loc="lower right")
+            ax_div.set(xlabel="learning rate", ylabel="diverged", ylim=(len(self.optimizers) - 0.5, -0.5))
+            ax_div.set_yticks(range(len(self.optimizers)), self.optimizers, fontsize="small")
+            ax_div.grid(False)
             ax_loss.set(xlabel="learning rate", ylabel=f"validation loss after {self.epochs} epochs", title="Loss")
             ax_loss.legend(loc="upper left")
             if title:

@@ -22,7 +22,7 @@ import torch
 
 from course_lib import landscapes, optim
 
-__all__ = ["Trajectory", "run", "run_many", "steps_to_reach", "tuned_race", "DIVERGENCE_FACTOR"]
+__all__ = ["Trajectory", "run", "run_many", "steps_to_reach", "tuned_race", "minibatch_sgd", "DIVERGENCE_FACTOR"]
 
 DIVERGENCE_FACTOR = 1e6  # a point this many window-widths away from the window's centre counts as diverged
 
@@ -222,3 +222,45 @@ def _finish(land: landscapes.Landscape, path: np.ndarray, name: str, hparams: di
         path[diverged_at:] = np.nan
         losses[diverged_at:] = np.nan
     return Trajectory(path, losses, diverged_at, label_for(name, hparams), name, hparams)
+
+
+def minibatch_sgd(
+    features: Any,
+    targets: Any,
+    *,
+    batch_size: int,
+    lr: float,
+    steps: int,
+    start: Sequence[float] | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Minibatch SGD on the mean squared error mean((X w - y)^2) of a linear model: the path, (steps+1, d).
+
+    Batches are made the way a ``DataLoader`` with ``shuffle=True`` makes them: each epoch a fresh permutation
+    (from a generator seeded with ``seed``) cut into pieces of ``batch_size``, the last one smaller. Each step
+    applies ``optim.sgd_update`` with the minibatch gradient 2/|B| X_B'(X_B w - y_B); epochs follow one another
+    until ``steps`` steps are taken, so runs with different batch sizes can be compared at an equal number of
+    steps as well as at an equal number of epochs. ``start`` defaults to zeros. With ``batch_size`` = n this is
+    full-batch gradient descent. The minibatch explorer takes the same steps. Introduced in notebook 02.
+    """
+    X = torch.as_tensor(np.asarray(features, dtype=float))
+    y = torch.as_tensor(np.asarray(targets, dtype=float))
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        shapes = f"{tuple(X.shape)} and {tuple(y.shape)}"
+        raise ValueError(f"features must have shape (n, d) and targets shape (n,), got {shapes}")
+    n, d = X.shape
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size must be between 1 and the number of examples ({n}), got {batch_size}")
+    optim._check_real("lr", lr, 0.0)
+    w = torch.zeros(d, dtype=torch.float64) if start is None else torch.tensor(start, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(seed)
+    path = [w.clone()]
+    with torch.inference_mode():
+        while len(path) <= steps:
+            for idx in torch.randperm(n, generator=generator).split(batch_size):
+                if len(path) > steps:
+                    break
+                Xb, yb = X[idx], y[idx]
+                optim.sgd_update(w, 2 / len(idx) * Xb.T @ (Xb @ w - yb), None, lr=lr)
+                path.append(w.clone())
+    return torch.stack(path).numpy()

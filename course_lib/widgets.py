@@ -6,11 +6,22 @@ and updates the drawn lines in place. Setting a control's ``.value`` from code r
 returns, which is how the tests drive the tools without a browser. Settings that cannot run (a beta of 1, say)
 show a message under the plot and leave the last good picture in place; nothing raises into the notebook.
 Introduced in notebook 01 (explorer) and used from notebook 03 on (playground).
+
+Stored pictures: a tool's output carries, beside the live widget, a PNG of the tool (its figure and a caption
+with its settings). JupyterLab shows the widget when the output came from a running kernel and the picture in a
+notebook opened without running it (untrusted outputs skip the widget renderer); nbconvert's HTML export shows
+the picture too (it skips widgets whose state is not saved). While no front end shows a tool (nbclient and
+nbval), the picture follows the tool: after every later cell that changed it, the output is updated in place,
+so a stored notebook shows each tool as the notebook left it.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
+import textwrap
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,9 +29,11 @@ import ipywidgets as w
 import numpy as np
 import torch
 from ipympl.backend_nbagg import new_figure_manager_given_figure
-from IPython.display import display
+from IPython import get_ipython
+from IPython.display import display, update_display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 from course_lib import landscapes, optim, plotting, trajectories
 
@@ -56,6 +69,67 @@ def _lr_slider(value: float, low: int, high: int, step: float, **options: Any) -
     )
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+CAPTION_CHAR_PIXELS = 7  # the caption (9 pt sans-serif at 100 dpi) wraps at about one character per 7 pixels
+
+
+class _PictureKeeper:
+    """The tools shown in one kernel, whose stored pictures follow the later cells that change them.
+
+    One keeper lives on the IPython shell (made on the first ``show()``) and holds the tools weakly, so nothing
+    outlives its kernel or leaks between tests. Its ``after_cell`` runs after every cell (IPython's
+    ``post_run_cell`` event). It leaves alone a tool that a browser shows: once the tool's view has connected
+    (ipympl's "initialized" message), or a widget front end has restored its widgets from the kernel
+    (ipywidgets' control channel, which JupyterLab opens on reconnecting to a running kernel), the live widget
+    is what is shown, and replacing its output would only rebuild the view. An update that reaches JupyterLab
+    before the view has connected ("Run All": the next cell runs at once) is harmless: the output still shows
+    one live tool (tests/browser checks this).
+    """
+
+    def __init__(self) -> None:
+        self.tools: weakref.WeakSet[_LiveFigure] = weakref.WeakSet()
+
+    def after_cell(self, *args: Any) -> None:
+        if w.Widget._control_comm is not None:  # a widget front end is connected: tools are live, not pictures
+            return
+        for tool in list(self.tools):
+            tool._refresh_picture()
+
+
+def _picture_keeper() -> _PictureKeeper | None:
+    """This kernel's keeper, registered for post_run_cell on first use; None outside a Jupyter kernel (plain
+    Python, or a terminal IPython, which would print every update)."""
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    keeper = getattr(shell, "_course_lib_pictures", None)
+    if keeper is None:
+        keeper = _PictureKeeper()
+        shell._course_lib_pictures = keeper
+        shell.events.register("post_run_cell", keeper.after_cell)
+    return keeper
+
+
+def _caption_pixels(lines: list[str], width: int, dpi: float) -> np.ndarray:
+    """The caption under a tool's picture: lines of text rendered with Agg, ``width`` pixels wide (RGBA)."""
+    height = 10 + 16 * len(lines)
+    caption = Figure(figsize=((width + 1) / dpi, height / dpi), dpi=dpi, facecolor="#f3f4f6")  # cropped below
+    for i, line in enumerate(lines):
+        caption.text(
+            8 / width,
+            1 - (6 + 16 * i) / height,
+            line,
+            va="top",
+            fontsize=9,
+            color="#1f2328" if i == 0 else "#4b5563",
+            weight="bold" if i == 0 else "normal",
+            family="sans-serif",
+        )
+    canvas = FigureCanvasAgg(caption)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[:, :width]
+
+
 class _LiveFigure:
     """A figure on a live canvas, a status line, and the code shared by the tools: redraw, errors, display."""
 
@@ -75,6 +149,8 @@ class _LiveFigure:
         self.redraws = 0  # how many times the picture was updated (tests and benchmarks read it)
         self._holding = False
         self._shown = False
+        self._display_ids: list[str] = []  # the outputs showing this tool (their stored pictures follow it)
+        self._pictured: tuple | None = None  # what the stored pictures show: (redraws, status) when made
         self.widget: w.Widget = w.VBox()
 
     # ipympl's front end sizes its canvas in a handshake when it connects; an image sent before that (even
@@ -144,16 +220,71 @@ class _LiveFigure:
         if not self._shown:  # the factory function already displayed it; do not show it twice
             self.show()
 
+    def settings_text(self) -> str:
+        """The tool's settings in one line, such as "learning rate 0.5 · curvature L 1 · steps 20"."""
+        parts = []
+        for key, control in self.controls.items():
+            if isinstance(control, w.ToggleButton):  # the playground's optimizer switches: the legend names them
+                continue
+            value = f"{control.value:.3g}" if isinstance(control.value, float) else str(control.value)
+            parts.append(f"{control.description or key} {value}")
+        return "\u00a0· ".join(parts)  # a no-break space keeps each dot at the end of a wrapped line
+
+    def picture(self) -> bytes:
+        """A PNG of the tool as it is now: the figure as last drawn, over a caption with its settings and status.
+
+        The figure's pixels are the canvas's own (what the last redraw rendered in the kernel), so making a
+        picture draws nothing again and cannot disturb the live canvas.
+        """
+        figure = np.asarray(self.canvas.buffer_rgba())
+        width = figure.shape[1]
+        lines = [f"{self.title}: a picture of the tool as the notebook left it. Run the cell to use it live."]
+        for text in (self.settings_text(), self.status_text):
+            lines += textwrap.wrap(text, width=max(40, width // CAPTION_CHAR_PIXELS))
+        rgba = np.concatenate([figure, _caption_pixels(lines, width, self.figure.dpi)])
+        # 256 colours (median cut, no dithering): a third of the size, and no visible change on these plots
+        image = Image.fromarray(rgba).convert("RGB")
+        image = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        with io.BytesIO() as png:
+            image.save(png, format="png", optimize=True)
+            return png.getvalue()
+
+    def _bundle(self) -> dict[str, Any]:
+        """The output that shows the tool: the live widget, its picture, and a line of text for consoles."""
+        bundle = self.widget._repr_mimebundle_()
+        bundle["image/png"] = base64.b64encode(self.picture()).decode("ascii")
+        bundle["text/plain"] = (
+            f"{self.title}: run this cell to use it live (a live tool needs a running kernel); "
+            "where none runs, a picture of the tool shows instead."
+        )
+        return bundle
+
     def show(self) -> None:
         """Display the tool (again) in the notebook.
 
-        Where no kernel runs (a notebook just opened, or read on the web) a widget cannot draw; what shows
-        instead is the text part of the output, so it says what to do rather than printing widget internals.
+        The output holds the live widget and a picture of the tool (see the module's docstring): JupyterLab
+        shows the widget once the cell has run, and the picture in a notebook opened without running it.
         """
-        bundle = self.widget._repr_mimebundle_()
-        bundle["text/plain"] = f"{self.title}: run this cell to use it (a live tool needs a running kernel)."
-        display(bundle, raw=True)
+        handle = display(self._bundle(), raw=True, display_id=True)
+        self._pictured = (self.redraws, self.status_text)
+        if handle is not None:
+            self._display_ids.append(handle.display_id)
+            keeper = _picture_keeper()
+            if keeper is not None:
+                keeper.tools.add(self)
         self._shown = True
+
+    def _refresh_picture(self) -> None:
+        """After a cell: update the stored pictures if the tool changed, unless a browser view shows it."""
+        if not self._display_ids or self.frontend_ready():
+            return
+        now = (self.redraws, self.status_text)
+        if now == self._pictured:
+            return
+        bundle = self._bundle()
+        for display_id in self._display_ids:
+            update_display(bundle, raw=True, display_id=display_id)
+        self._pictured = now
 
 
 class Playground(_LiveFigure):
@@ -542,6 +673,7 @@ class MinibatchExplorer(_LiveFigure):
         self.ax_map, self.ax_loss = self.figure.subplots(1, 2, width_ratios=[1.15, 1])
         with plotting.style():
             plotting.plot_landscape(self.land, self.ax_map)
+            self.ax_map.set_aspect("equal")  # both axes are weights: equal units show the true shape of the bowl
             (self._sgd_path,) = self.ax_map.plot(
                 [], [], color="#D55E00", lw=0.9, marker=".", ms=3, label="minibatch SGD"
             )

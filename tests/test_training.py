@@ -168,9 +168,16 @@ def test_lr_sweep_keeps_every_run_picks_by_validation_and_marks_divergence(digit
     )
     assert alone.val_acc == sweep.histories["sgd", 0.3].val_acc
     fig = sweep.plot(title="test")
-    acc_axes, loss_axes = fig.axes
-    assert len(acc_axes.lines) >= 2 + 1, "a curve per optimizer and a cross for the diverged run"
-    assert any(line.get_marker() == "X" for line in acc_axes.lines)
+    acc_axes, loss_axes, diverged_axes = fig.axes
+    assert len(acc_axes.lines) == 2, "a curve per optimizer"
+    assert not any(line.get_marker() == "X" for line in acc_axes.lines), "no cross may read as an accuracy"
+    crosses = [line for line in diverged_axes.lines if line.get_marker() == "X"]
+    for row, (name, line) in enumerate(zip(sweep.optimizers, crosses, strict=True)):  # one row per optimizer
+        diverged = [lr for lr in sweep.lrs if sweep.histories[name, lr].diverged_at is not None]
+        assert list(line.get_xdata()) == diverged and set(line.get_ydata()) <= {row}
+    assert 1e4 in crosses[0].get_xdata(), "SGD's diverged run, in SGD's row"
+    assert diverged_axes.get_ylabel() == "diverged"
+    assert [t.get_text() for t in diverged_axes.get_yticklabels()] == ["sgd", "adam"]
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import html
+import io
+import weakref
+from pathlib import Path
+from types import SimpleNamespace
 from unittest import mock
 
+import ipywidgets
 import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
+from PIL import Image
 
 from course_lib import landscapes, trajectories, widgets
 
@@ -356,3 +364,189 @@ def test_dashboard_explains_itself_where_no_kernel_runs(digits):
     with mock.patch.object(widgets, "display") as shown:
         dash.show()
     assert shown.call_args.args[0]["text/plain"].startswith("Training dashboard: run this cell")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stored pictures: every tool's output carries a PNG of the tool, which follows later cells while no front end
+# shows the tool (nbclient, nbval), and is never touched once a browser shows it
+# ---------------------------------------------------------------------------------------------------------
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def make_tool(kind: str, digits=None) -> widgets._LiveFigure:
+    if kind == "playground":
+        return widgets.Playground("quadratic", ("sgd", "adam"), steps=30)
+    if kind == "explorer":
+        return widgets.LearningRateExplorer(curvature=1.0, lr=0.5)
+    if kind == "minibatch":
+        rng = np.random.default_rng(0)
+        return widgets.MinibatchExplorer(rng.normal(size=(32, 2)), rng.normal(size=32), batch_size=8, epochs=2)
+    return widgets.TrainingDashboard(digits, epochs=1)
+
+
+TOOLS = ["playground", "explorer", "minibatch", "dashboard"]
+
+
+class FakeKernel:
+    """What show() needs from IPython: an event manager on a shell, display handles, and update_display."""
+
+    def __init__(self) -> None:
+        from IPython.core.events import EventManager, available_events
+
+        self.shell = SimpleNamespace(events=EventManager(None, available_events), kernel=object())
+        self.shown: list[dict] = []
+        self.updates: list[tuple[str, dict]] = []
+
+    def display(self, bundle, raw=False, display_id=None):
+        assert raw and display_id is True, "a tool is displayed raw, with a display id to update it by"
+        self.shown.append(bundle)
+        return SimpleNamespace(display_id=f"tool-{len(self.shown)}")
+
+    def update_display(self, bundle, raw=False, display_id=None):
+        assert raw
+        self.updates.append((display_id, bundle))
+
+    def after_cell(self) -> None:
+        self.shell.events.trigger("post_run_cell", None)
+
+    @contextlib.contextmanager
+    def running(self):
+        with (
+            mock.patch.object(widgets, "get_ipython", return_value=self.shell),
+            mock.patch.object(widgets, "display", self.display),
+            mock.patch.object(widgets, "update_display", self.update_display),
+        ):
+            yield self
+
+
+def png_of(bundle: dict) -> Image.Image:
+    data = base64.b64decode(bundle["image/png"])
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    return Image.open(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("kind", TOOLS)
+def test_every_tool_output_holds_the_widget_a_picture_and_a_line_of_text(kind, digits):
+    tool = make_tool(kind, digits)
+    with FakeKernel().running() as kernel:
+        tool.show()
+    (bundle,) = kernel.shown
+    assert set(bundle) == {WIDGET_VIEW, "image/png", "text/plain"}
+    assert bundle[WIDGET_VIEW]["model_id"] == tool.widget.model_id
+    assert bundle["text/plain"].startswith(f"{tool.title}: run this cell to use it live")
+    assert len(base64.b64decode(bundle["image/png"])) < 120_000, "a picture per tool must stay small"
+    picture = png_of(bundle).convert("RGB")
+    width, height = (int(v) for v in tool.figure.bbox.size)  # the figure's pixels at its own dpi
+    assert picture.width == width and height + 20 < picture.height < height + 120, "the figure, then a caption"
+    drawn = np.asarray(Image.fromarray(np.asarray(tool.canvas.buffer_rgba())).convert("RGB"), dtype=float)
+    top = np.asarray(picture, dtype=float)[:height]
+    assert np.abs(top - drawn).mean() < 2, "the picture is the figure as drawn (up to 256-colour rounding)"
+
+
+def test_the_picture_caption_names_the_settings(pg):
+    assert "learning rate 0.0015" in pg.settings_text() and "landscape rosenbrock" in pg.settings_text()
+    assert "show:" not in pg.settings_text() and "adam" not in pg.settings_text()
+
+
+def test_the_stored_picture_follows_later_cells_that_change_the_tool():
+    ex = make_tool("explorer")
+    with FakeKernel().running() as kernel:
+        ex.show()
+        kernel.after_cell()  # the cell that showed it: nothing changed since
+        assert kernel.updates == []
+        ex.controls["lr"].value = 1.5  # a later cell drives the tool
+        kernel.after_cell()
+        assert [display_id for display_id, _ in kernel.updates] == ["tool-1"]
+        before, after = png_of(kernel.shown[0]), png_of(kernel.updates[0][1])
+        assert before.size != after.size or (np.asarray(before) != np.asarray(after)).any()
+        assert kernel.updates[0][1][WIDGET_VIEW] == kernel.shown[0][WIDGET_VIEW], "still the same live widget"
+        kernel.after_cell()  # a cell that did not touch the tool sends nothing
+        assert len(kernel.updates) == 1
+
+
+def test_the_picture_hook_is_registered_once_per_kernel_and_holds_tools_weakly():
+    kernel = FakeKernel()
+    with kernel.running():
+        first, second = make_tool("explorer"), make_tool("explorer")
+        first.show()
+        second.show()
+        keeper = kernel.shell._course_lib_pictures
+        assert set(keeper.tools) == {first, second}
+        assert kernel.shell.events.callbacks["post_run_cell"] == [keeper.after_cell]
+    assert isinstance(keeper.tools, weakref.WeakSet)
+
+
+def test_no_picture_update_once_a_browser_view_of_the_tool_connected():
+    ex = make_tool("explorer")
+    with FakeKernel().running() as kernel:
+        ex.show()
+        ex.canvas._handle_custom_msg({"type": "initialized"}, [])  # what the browser's view sends on connecting
+        assert ex.frontend_ready()
+        ex.controls["lr"].value = 1.5
+        kernel.after_cell()
+    assert kernel.updates == [], "replacing the output of a connected tool would rebuild its live view"
+
+
+def test_no_picture_update_while_a_widget_front_end_is_connected_to_the_kernel():
+    ex = make_tool("explorer")
+    with FakeKernel().running() as kernel, mock.patch.object(ipywidgets.Widget, "_control_comm", object()):
+        ex.show()
+        ex.controls["lr"].value = 1.5
+        kernel.after_cell()
+    assert kernel.updates == [], "JupyterLab opens the widget control channel on connecting: its tools stay live"
+
+
+def test_outside_ipython_show_still_displays_and_registers_nothing():
+    ex = make_tool("explorer")
+    with mock.patch.object(widgets, "display", return_value=None) as shown:
+        ex.show()
+    assert shown.call_count == 1 and ex._display_ids == []
+    ex._refresh_picture()  # nothing to update, and nothing raises
+
+
+def tool_outputs(nb: dict) -> list[dict]:
+    """The stored outputs of the course's tools: a widget view with a picture beside it."""
+    return [
+        o
+        for cell in nb["cells"]
+        for o in cell.get("outputs", [])
+        if WIDGET_VIEW in o.get("data", {}) and "image/png" in o.get("data", {})
+    ]
+
+
+def test_nbconvert_html_shows_the_picture_of_every_tool(digits):
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    cells = []
+    for kind in TOOLS:
+        with FakeKernel().running() as kernel:
+            make_tool(kind, digits).show()
+        output = nbformat.v4.new_output("display_data", data=kernel.shown[0])
+        cells.append(nbformat.v4.new_code_cell(f"# {kind}", outputs=[output], execution_count=1))
+    notebook = Path(__file__).resolve().parent.parent / "notebooks" / "00_start_here.ipynb"
+    course = nbformat.read(notebook, as_version=4)  # as committed: widget state stripped
+    cells += [c for c in course.cells if c.cell_type == "code" and tool_outputs({"cells": [c]})]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    pictures = tool_outputs(nb)
+    assert len(pictures) >= len(TOOLS) + 1, "notebook 00 shows the playground"
+    for output in pictures:
+        assert f'src="data:image/png;base64,{output["data"]["image/png"]}"' in html
+    assert WIDGET_VIEW not in html, "without saved widget state the export shows the picture, not a dead widget"
+
+
+COURSE_NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", COURSE_NOTEBOOKS, ids=lambda p: p.name)
+def test_every_tool_stored_in_a_course_notebook_carries_its_picture(path):
+    """A notebook executed before tools stored pictures shows only text where each tool is: execute it again."""
+    import json
+
+    titles = tuple(f"{cls.title}:" for cls in widgets._LiveFigure.__subclasses__())
+    outputs = [o.get("data", {}) for c in json.loads(path.read_text())["cells"] for o in c.get("outputs", [])]
+    tools = [d for d in outputs if WIDGET_VIEW in d and "".join(d.get("text/plain", "")).startswith(titles)]
+    missing = [d["text/plain"] for d in tools if "image/png" not in d]
+    assert not missing, f"re-execute {path.name} (make execute): {len(missing)} tool(s) without a picture"

@@ -7,12 +7,18 @@ from collections.abc import Callable
 import torch
 
 from course_lib import optim
-from course_lib.checking import CheckResult, Exercise, Mistake, run_check
+from course_lib.checking import FLOAT64_ATOL, FLOAT64_RTOL, CheckResult, Exercise, Mistake, run_check
 from course_lib.exercises._cases import _positive, _rand, _t
 
 # --------------------------------------------------------------------------------------------------------
 # Adagrad and RMSprop
 # --------------------------------------------------------------------------------------------------------
+
+_GRAD_IS_THE_CALLERS = {
+    "grad": "grad belongs to the caller, who may still need it: square it into a new tensor (grad**2 or "
+    "grad * grad), not with grad.pow_(2) or grad **= 2, and keep the state in its own tensor."
+}
+_PRECISE = {"read_only": _GRAD_IS_THE_CALLERS, "rtol": FLOAT64_RTOL, "atol": FLOAT64_ATOL}
 
 
 def _adagrad_ref(w, grad, state_sum, lr, eps):
@@ -38,7 +44,8 @@ ADAGRAD = Exercise(
         Mistake(
             "eps is inside the square root",
             lambda w, g, s, lr, eps: (w - lr * g / ((s2 := s + g * g) + eps).sqrt(), s2),
-            "PyTorch adds eps outside: sqrt(state_sum) + eps (Keras puts it inside; this course follows PyTorch).",
+            "Notebook 04 (where eps goes): PyTorch adds eps outside, sqrt(state_sum) + eps; Keras puts it inside, "
+            "and for tiny gradients the two behave very differently. This course follows PyTorch.",
         ),
         Mistake(
             "the gradient is not squared",
@@ -65,8 +72,34 @@ ADAGRAD = Exercise(
             lambda w, g, s, lr, eps: (w + lr * g / ((s2 := s + g * g).sqrt() + eps), s2),
             "Move against the gradient.",
         ),
+        Mistake(
+            "lr is missing",
+            lambda w, g, s, lr, eps: (w - g / ((s2 := s + g * g).sqrt() + eps), s2),
+            "Multiply the step by lr.",
+        ),
+        Mistake(
+            "eps is missing (or a fixed eps of your own replaces the eps you were given)",
+            lambda w, g, s, lr, eps: (w - lr * g / (s2 := s + g * g).sqrt(), s2),
+            "Use the eps passed in: w - lr * grad / (sqrt(state_sum) + eps). It matters where the sum is tiny.",
+        ),
+        Mistake(
+            "the old sum is returned (the step used the new one, but the state was not updated)",
+            lambda w, g, s, lr, eps: (w - lr * g / ((s + g * g).sqrt() + eps), s),
+            "Return the new sum, state_sum + grad**2, so that the next step remembers this gradient.",
+        ),
+        Mistake(
+            "the square root is stored as the new state_sum",
+            lambda w, g, s, lr, eps: (w - lr * g / ((s + g * g).sqrt() + eps), (s + g * g).sqrt()),
+            "state_sum is the sum of squared gradients itself; take the root only in the step.",
+        ),
+        Mistake(
+            "the square is taken after adding: (state_sum + grad)**2",
+            lambda w, g, s, lr, eps: (w - lr * g / ((s2 := (s + g) ** 2).sqrt() + eps), s2),
+            "Square the gradient alone: state_sum + grad**2.",
+        ),
     ),
     hint="state_sum grows by grad**2; then w - lr * grad / (sqrt(state_sum) + eps).",
+    **_PRECISE,
 )
 
 
@@ -102,12 +135,18 @@ RMSPROP = Exercise(
         Mistake(
             "eps is inside the square root",
             lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := _rms(s, g, a)) + eps).sqrt(), s2),
-            "PyTorch adds eps outside: sqrt(sq_avg) + eps (Keras and TensorFlow put it inside).",
+            "Notebook 04 (where eps goes): PyTorch adds eps outside, sqrt(sq_avg) + eps; Keras and TensorFlow put "
+            "it inside, and for tiny gradients the two behave very differently.",
         ),
         Mistake(
             "the gradient is not squared",
             lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := a * s + (1 - a) * g).abs().sqrt() + eps), s2),
             "Average the squared gradient: alpha * sq_avg + (1 - alpha) * grad**2.",
+        ),
+        Mistake(
+            "the gradient is not squared (so sq_avg can be negative, and its root NaN)",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := a * s + (1 - a) * g).sqrt() + eps), s2),
+            "Average the squared gradient: alpha * sq_avg + (1 - alpha) * grad**2, never negative.",
         ),
         Mistake(
             "alpha is on the wrong term",
@@ -139,8 +178,41 @@ RMSPROP = Exercise(
             lambda w, g, s, lr, a, eps: (w + lr * g / ((s2 := _rms(s, g, a)).sqrt() + eps), s2),
             "Move against the gradient.",
         ),
+        Mistake(
+            "eps is missing (or a fixed eps of your own replaces the eps you were given)",
+            lambda w, g, s, lr, a, eps: (w - lr * g / (s2 := _rms(s, g, a)).sqrt(), s2),
+            "Use the eps passed in: w - lr * grad / (sqrt(sq_avg) + eps). It matters where sq_avg is tiny.",
+        ),
+        Mistake(
+            "the old average is returned (the step used the new one, but the state was not updated)",
+            lambda w, g, s, lr, a, eps: (w - lr * g / (_rms(s, g, a).sqrt() + eps), s),
+            "Return the new sq_avg so that the next step remembers this gradient.",
+        ),
+        Mistake(
+            "(1 - alpha) is inside the square: ((1 - alpha) * grad)**2",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := a * s + ((1 - a) * g) ** 2).sqrt() + eps), s2),
+            "Square the gradient, then weigh it: alpha * sq_avg + (1 - alpha) * grad**2.",
+        ),
+        Mistake(
+            "alpha is on the wrong term and eps is inside the square root",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := (1 - a) * s + a * g * g) + eps).sqrt(), s2),
+            "Two things: alpha weighs the old average, alpha * sq_avg + (1 - alpha) * grad**2; and PyTorch adds "
+            "eps outside the root, sqrt(sq_avg) + eps.",
+        ),
+        Mistake(
+            "the old average is dropped: sq_avg = (1 - alpha) * grad**2",
+            lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := (1 - a) * g * g).sqrt() + eps), s2),
+            "The moving average carries the old one over: alpha * sq_avg + (1 - alpha) * grad**2 (the first step "
+            "alone cannot tell, since sq_avg starts at 0).",
+        ),
+        Mistake(
+            "the square root is stored as the new sq_avg",
+            lambda w, g, s, lr, a, eps: (w - lr * g / (_rms(s, g, a).sqrt() + eps), _rms(s, g, a).sqrt()),
+            "sq_avg is the average of squared gradients itself; take the root only in the step.",
+        ),
     ),
     hint="sq_avg = alpha * sq_avg + (1 - alpha) * grad**2; then w - lr * grad / (sqrt(sq_avg) + eps).",
+    **_PRECISE,
 )
 
 
@@ -171,8 +243,19 @@ def _adam_variant(
     old_moments=False,
     sqrt=True,
     sign=-1,
+    lr_scale=True,
+    abs_root=True,
+    correction="1 - beta**t",
+    return_hats=False,
 ):
     """Adam with one thing changed: the catalogue of Adam mistakes is built from this one function."""
+
+    def corrected(x, beta, t):
+        if correction == "(1 - beta)**t":
+            return x / (1 - beta) ** t
+        if correction == "x / 1 - beta**t":  # the parentheses lost
+            return x / 1 - beta**t
+        return x / (1 - beta**t)
 
     def step(w, g, m, v, t, lr, b1, b2, eps):
         g2 = g * g if square else g
@@ -180,12 +263,21 @@ def _adam_variant(
         v_new = (1 - b2) * v + b2 * g2 if swap_betas else b2 * v + (1 - b2) * g2
         mm, vv = (m, v) if old_moments else (m_new, v_new)
         tt = t + t_shift
-        m_hat = mm / (1 - b1**tt) if correct_m else mm
-        v_hat = vv / (1 - b2**tt) if correct_v else vv
-        root = (v_hat + eps).sqrt() if eps_inside else (v_hat.abs().sqrt() if sqrt else v_hat) + eps
-        return w + sign * lr * m_hat / root, m_new, v_new
+        m_hat = corrected(mm, b1, tt) if correct_m else mm
+        v_hat = corrected(vv, b2, tt) if correct_v else vv
+        root_v = v_hat.abs().sqrt() if abs_root else v_hat.sqrt()
+        root = (v_hat + eps).sqrt() if eps_inside else (root_v if sqrt else v_hat) + eps
+        new_w = w + sign * (lr if lr_scale else 1.0) * m_hat / root
+        return (new_w, m_hat, v_hat) if return_hats else (new_w, m_new, v_new)
 
     return step
+
+
+def _adam_paper_efficient(w, g, m, v, t, lr, b1, b2, eps):
+    """Kingma and Ba's faster form (their section 2): the corrections folded into lr, eps added to sqrt(v)."""
+    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    lr_t = lr * (1 - b2**t) ** 0.5 / (1 - b1**t)
+    return w - lr_t * m / (v.sqrt() + eps), m, v
 
 
 ADAM = Exercise(
@@ -222,8 +314,8 @@ ADAM = Exercise(
             "there is no bias correction",
             _adam_variant(correct_m=False, correct_v=False),
             "Divide m by (1 - beta1**t) and v by (1 - beta2**t) before using them. Both start at zero, so early "
-            "on they are too small; uncorrected, the first step is (1 - beta1) / sqrt(1 - beta2) times lr, "
-            "about 3.2 lr at the defaults.",
+            "on they are too small; notebook 05 showed that uncorrected, the first step is "
+            "(1 - beta1) / sqrt(1 - beta2) = 3.16 times lr at the default betas.",
         ),
         Mistake(
             "t is counted from 0 in the bias correction (1 - beta**(t-1))",
@@ -240,7 +332,8 @@ ADAM = Exercise(
         Mistake(
             "eps is inside the square root",
             _adam_variant(eps_inside=True),
-            "PyTorch adds eps outside: sqrt(v_hat) + eps.",
+            "PyTorch adds eps outside, sqrt(v_hat) + eps (notebook 04 showed how differently the two behave "
+            "for tiny gradients).",
         ),
         Mistake(
             "the gradient is not squared in v",
@@ -259,9 +352,45 @@ ADAM = Exercise(
         ),
         Mistake("the square root of v is missing", _adam_variant(sqrt=False), "Divide by sqrt(v_hat) + eps."),
         Mistake("the sign of the step is flipped", _adam_variant(sign=+1), "Move against m: w - lr * m_hat / ..."),
+        Mistake(
+            "the gradient is not squared in v (so v can be negative, and its root NaN)",
+            _adam_variant(square=False, abs_root=False),
+            "v averages squared gradients, which are never negative: beta2 * v + (1 - beta2) * grad**2.",
+        ),
+        Mistake(
+            "there is no bias correction and eps is inside the square root",
+            _adam_variant(correct_m=False, correct_v=False, eps_inside=True),
+            "Two things: divide m by (1 - beta1**t) and v by (1 - beta2**t); and add eps outside the root, "
+            "sqrt(v_hat) + eps, as PyTorch does.",
+        ),
+        Mistake(
+            "the bias correction lost its parentheses: m / 1 - beta1**t",
+            _adam_variant(correction="x / 1 - beta**t", abs_root=False),
+            "Python reads m / 1 - beta1**t as m - beta1**t: write m / (1 - beta1**t), and the same for v.",
+        ),
+        Mistake(
+            "the bias correction is (1 - beta)**t, not 1 - beta**t",
+            _adam_variant(correction="(1 - beta)**t"),
+            "The power belongs to beta alone: 1 - beta1**t (it is the same only at t = 1).",
+        ),
+        Mistake(
+            "you returned the corrected m_hat and v_hat as the new m and v",
+            _adam_variant(return_hats=True),
+            "Notebook 05 asks for the uncorrected averages, as the optimizer stores them; the correction is "
+            "applied afresh at every step, only for the step itself.",
+        ),
+        Mistake(
+            "this is Keras's form, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / (sqrt(v) + eps)",
+            _adam_paper_efficient,
+            "As notebook 05 showed, Keras (and the form at the end of Kingma and Ba's section 2) adds eps before "
+            "the bias correction, which acts like eps / sqrt(1 - beta2**t) in PyTorch's form. This exercise "
+            "follows PyTorch: w - lr * m_hat / (sqrt(v_hat) + eps).",
+        ),
+        Mistake("lr is missing", _adam_variant(lr_scale=False), "Multiply the step by lr."),
     ),
     hint="m and v are moving averages of grad and grad**2; bias-correct both with t (from 1); then "
     "w - lr * m_hat / (sqrt(v_hat) + eps).",
+    **_PRECISE,
 )
 
 
@@ -322,7 +451,7 @@ YOGI_V = Exercise(
         Mistake(
             "sign(0) is taken as +1 (v changes when it equals grad**2)",
             lambda v, g, b2: v - (1 - b2) * torch.where(v >= g * g, 1.0, -1.0) * g * g,
-            "Where v equals grad**2 exactly nothing should change: torch.sign(0) is 0.",
+            "As notebook 05 says, sign(0) = 0: where v equals grad**2 exactly, v stays put. torch.sign does that.",
         ),
         Mistake(
             "beta2 is in place of 1 - beta2",
@@ -334,8 +463,34 @@ YOGI_V = Exercise(
             lambda v, g, b2: v - (1 - b2) * torch.sign(v - g * g) * g,
             "Both places take the squared gradient: sign(v - grad**2) * grad**2.",
         ),
+        Mistake(
+            "v is also multiplied by beta2 (half Adam, half Yogi)",
+            lambda v, g, b2: b2 * v - (1 - b2) * torch.sign(v - g * g) * g * g,
+            "Yogi changes v by an amount, it does not shrink it first: v - (1 - beta2) * sign(v - grad**2) * grad**2.",
+        ),
+        Mistake(
+            "the sign is computed as x / |x|, which is 0/0 = NaN where v equals grad**2",
+            lambda v, g, b2: v - (1 - b2) * ((d := v - g * g) / d.abs()) * g * g,
+            "torch.sign(x) gives 0 at x = 0, where v should stay put; x / abs(x) gives NaN there.",
+        ),
+        Mistake(
+            "the change is the sign alone, without grad**2",
+            lambda v, g, b2: v - (1 - b2) * torch.sign(v - g * g),
+            "The sign gives only the direction; the size is (1 - beta2) * grad**2.",
+        ),
+        Mistake(
+            "sign(0) is taken as -1 (v changes when it equals grad**2)",
+            lambda v, g, b2: v - (1 - b2) * torch.where(v > g * g, 1.0, -1.0) * g * g,
+            "As notebook 05 says, sign(0) = 0: where v equals grad**2 exactly, v stays put. torch.sign does that.",
+        ),
     ),
     hint="v - (1 - beta2) * sign(v - grad**2) * grad**2 (torch.sign); only the sign term differs from Adam.",
+    read_only={
+        "grad": "grad belongs to the caller, who may still need it: square it into a new tensor (grad**2), not "
+        "in place.",
+    },
+    rtol=FLOAT64_RTOL,
+    atol=FLOAT64_ATOL,
 )
 
 

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor
 
 from course_lib import optim
-from course_lib.checking import CheckResult, Exercise, Mistake, run_check
+from course_lib.checking import FLOAT64_ATOL, FLOAT64_RTOL, CheckResult, Exercise, Mistake, run_check
 from course_lib.exercises._cases import _rand, _t
 
 # --------------------------------------------------------------------------------------------------------
@@ -51,8 +51,30 @@ GD = Exercise(
             lambda w, g, lr: lr * g,
             "Return w - lr * grad, the weights after the step.",
         ),
+        Mistake(
+            "the sign is flipped and lr is missing (w + grad)",
+            lambda w, g, lr: w + g,
+            "Two things: move against the gradient, and scale it by the learning rate: w - lr * grad.",
+        ),
+        Mistake(
+            "lr multiplies w as well as the gradient (lr * (w - grad))",
+            lambda w, g, lr: lr * (w - g),
+            "Only the step is scaled: w - lr * grad keeps w as it is and subtracts lr * grad.",
+        ),
+        Mistake(
+            "the gradient was scaled to length 1 (grad / grad.norm())",
+            lambda w, g, lr: w - lr * g / g.norm(),
+            "Plain gradient descent uses the gradient as it is: a steep slope gives a long step, a gentle one a "
+            "short step. w - lr * grad.",
+        ),
     ),
     hint="the new weights are the old ones minus lr times the gradient.",
+    read_only={
+        "grad": "The gradient belongs to the caller, who may still need it (to log its size, or for the next "
+        "step): compute w - lr * grad into a new tensor (or change w, not grad, in place).",
+    },
+    rtol=FLOAT64_RTOL,
+    atol=FLOAT64_ATOL,
 )
 
 
@@ -94,6 +116,32 @@ def _forward(f, w, h):
     return grad
 
 
+def _backward(f, w, h):
+    return _forward(f, w, -h)  # (f(w - h e_i) - f(w)) / (-h) = (f(w) - f(w - h e_i)) / h
+
+
+def _times_h(f, w, h):
+    """The central difference written `/ 2 * h`: divided by 2, then multiplied by h."""
+    return _central(f, w, h) * 2 * h / 2 * h
+
+
+def _not_put_back(f, w, h):
+    """Each coordinate nudged in w itself and left at w[i] - h: later coordinates see a shifted point."""
+    w, grad = w.clone(), torch.zeros_like(w)
+    for i in range(w.numel()):
+        w.view(-1)[i] += h
+        plus = f(w)
+        w.view(-1)[i] -= 2 * h
+        grad.view(-1)[i] = (plus - f(w)) / (2 * h)
+    return grad
+
+
+def _exact(f, w, h):
+    w = w.detach().clone().requires_grad_(True)
+    f(w).backward()
+    return w.grad
+
+
 NUMERICAL_GRAD = Exercise(
     name="numerical_grad",
     params=("f", "w", "h"),
@@ -108,8 +156,8 @@ NUMERICAL_GRAD = Exercise(
         Mistake(
             "this is the forward difference (f(w + h) - f(w)) / h",
             _forward,
-            "The central difference (f(w + h e_i) - f(w - h e_i)) / (2h) is far more accurate: its error "
-            "shrinks like h^2, the forward difference's only like h.",
+            "Notebook 01's table showed why not: the forward difference's error shrinks only like h, the central "
+            "difference's, (f(w + h e_i) - f(w - h e_i)) / (2h), like h^2.",
         ),
         Mistake(
             "the difference is divided by h instead of 2h",
@@ -122,8 +170,43 @@ NUMERICAL_GRAD = Exercise(
             "Move one coordinate at a time: w + h * e_i, where e_i is 1 in position i and 0 elsewhere.",
         ),
         Mistake("the sign is flipped", lambda f, w, h: -_central(f, w, h), "Compute f(w + h e_i) - f(w - h e_i)."),
+        Mistake(
+            "this is the backward difference (f(w) - f(w - h)) / h",
+            _backward,
+            "As notebook 01's table showed for the forward one, a one-sided difference errs like h; the central "
+            "one, (f(w + h e_i) - f(w - h e_i)) / (2h), like h^2.",
+        ),
+        Mistake(
+            "the division is written / 2 * h, which divides by 2 and then multiplies by h",
+            _times_h,
+            "Python reads a / 2 * h as (a / 2) * h: write / (2 * h).",
+        ),
+        Mistake(
+            "every component is 0: plus and minus are w itself, not copies",
+            lambda f, w, h: torch.zeros_like(w),
+            "plus = w gives a second name for the same tensor, so plus[i] += h and minus[i] -= h change one "
+            "tensor and f sees the same point twice. Copy first: plus = w.clone(); minus = w.clone().",
+        ),
+        Mistake(
+            "w was changed in place and not put back (later coordinates see a shifted point)",
+            _not_put_back,
+            "Nudge a copy (plus = w.clone()), or undo each nudge before moving to the next coordinate.",
+        ),
+        Mistake(
+            "these are the exact derivatives, not central differences with the h you were given",
+            _exact,
+            "Use the h passed in: the check compares with the central difference at that h (on the cubic, "
+            "h = 0.01, it is off the exact derivative by h^2 = 1e-4). And a tiny h of your own is no better: "
+            "notebook 01's table showed rounding take over below about 1e-5.",
+        ),
     ),
     hint="for each coordinate i, nudge w[i] by +h and by -h and take (f(plus) - f(minus)) / (2 * h).",
+    read_only={
+        "w": "w is the caller's point: nudge a copy (plus = w.clone(); plus[i] += h), or undo each nudge, so "
+        "that every coordinate is measured at the same point and the caller's w is left as it was.",
+    },
+    rtol=FLOAT64_RTOL,
+    atol=FLOAT64_ATOL,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from course_lib import optim
-from course_lib.checking import CheckResult, Exercise, Mistake, run_check
+from course_lib.checking import FLOAT64_ATOL, FLOAT64_RTOL, CheckResult, Exercise, Mistake, run_check
 from course_lib.exercises._cases import _rand, _t
 
 # --------------------------------------------------------------------------------------------------------
@@ -30,6 +30,7 @@ def _momentum_variant(
     nesterov=False,
     sign=-1,
     mu_on_grad=False,
+    lr_twice=False,
 ):
     """Heavy-ball momentum with one thing changed: the catalogue of momentum mistakes is built from this."""
 
@@ -37,7 +38,7 @@ def _momentum_variant(
         if velocity:  # v = mu * v - lr * g; w + v
             v = -lr * g if b is None else mu * b - lr * g
             return w + v, v
-        scale = lr if lr_inside else 1.0
+        scale = lr if lr_inside or lr_twice else 1.0
         if b is None:
             new = (1 - mu) * g if damp_start else scale * g
         elif damp or damp_start:
@@ -56,6 +57,12 @@ def _momentum_variant(
     return step
 
 
+_GRAD_IS_THE_CALLERS = (
+    "grad belongs to the caller: leave it unchanged, and start the buffer as a copy, buf = grad.clone(), as "
+    "torch.optim.SGD does. A buffer that shares grad's memory changes whenever the caller changes grad in place "
+    "(p.grad is reused between steps unless zero_grad sets it to None)."
+)
+
 MOMENTUM = Exercise(
     name="momentum_step",
     params=("w", "grad", "buf", "lr", "momentum"),
@@ -70,23 +77,27 @@ MOMENTUM = Exercise(
         Mistake(
             "lr is inside the buffer (the form of Sutskever et al. and CS231n)",
             _momentum_variant(lr_inside=True),
-            "That form gives the same path only while lr stays constant; this exercise uses PyTorch's: "
-            "buf = momentum * buf + grad, then w - lr * buf.",
+            "Notebook 03's table of forms: it gives the same path only while lr stays constant; this exercise "
+            "uses PyTorch's: buf = momentum * buf + grad, then w - lr * buf.",
         ),
         Mistake(
             "the buffer is a velocity with lr and a minus sign inside (v = momentum * v - lr * grad; w + v)",
             _momentum_variant(velocity=True),
-            "PyTorch keeps lr outside the buffer: buf = momentum * buf + grad, then w - lr * buf.",
+            "That is the velocity form of notebook 03's table (Sutskever et al., CS231n). PyTorch keeps lr outside "
+            "the buffer: buf = momentum * buf + grad, then w - lr * buf.",
         ),
         Mistake(
             "the buffer is a dampened average (momentum * buf + (1 - momentum) * grad)",
             _momentum_variant(damp=True),
-            "That is dampening = momentum; PyTorch's default adds the whole gradient: buf = momentum * buf + grad.",
+            "That is the moving-average form of notebook 03's table (dampening = momentum in torch.optim.SGD), "
+            "the same method only with lr rescaled. PyTorch's default adds the whole gradient: "
+            "buf = momentum * buf + grad.",
         ),
         Mistake(
             "the buffer started at (1 - momentum) * grad",
             _momentum_variant(damp_start=True),
-            "At step 1 PyTorch's buffer is the gradient itself.",
+            "That is the moving-average form of notebook 03's table, started from zero. PyTorch's buffer sums "
+            "whole gradients and starts as the gradient itself: buf = momentum * buf + grad.",
         ),
         Mistake(
             "the step uses the old buffer",
@@ -111,6 +122,11 @@ MOMENTUM = Exercise(
             _momentum_variant(mu_on_grad=True),
             "buf = momentum * buf + grad.",
         ),
+        Mistake(
+            "lr is applied twice, inside the buffer and again in the step",
+            _momentum_variant(lr_twice=True),
+            "Pick one form. PyTorch's keeps lr out of the buffer: buf = momentum * buf + grad; w - lr * buf.",
+        ),
     ),
     hint="at step 1 (buf is None) the buffer starts as the gradient; later buf = momentum * buf + grad; "
     "then w - lr * buf. Return both.",
@@ -118,6 +134,9 @@ MOMENTUM = Exercise(
         "step 1, buf is None": "at the first step buf is None: start the buffer as the gradient itself "
         "(buf = grad.clone()) before using it."
     },
+    read_only={"grad": _GRAD_IS_THE_CALLERS},
+    rtol=FLOAT64_RTOL,
+    atol=FLOAT64_ATOL,
 )
 
 
@@ -136,6 +155,12 @@ def _nesterov_old_buffer(w, g, b, lr, mu):
     """Nesterov's correction added with the buffer from before this step's update."""
     new = g.clone() if b is None else mu * b + g
     return w - lr * (g + mu * (b if b is not None else g)), new
+
+
+def _nesterov_velocity(w, g, b, lr, mu):
+    """The velocity form v = mu * v - lr * g; w + mu * v - lr * g: the same step, but v = -lr * buf is stored."""
+    v = -lr * g if b is None else mu * b - lr * g
+    return w + mu * v - lr * g, v
 
 
 NESTEROV = Exercise(
@@ -165,9 +190,33 @@ NESTEROV = Exercise(
             lambda w, g, b, lr, mu: (w - lr * g - mu * (nb := (lr * g if b is None else mu * b + lr * g)), nb),
             "PyTorch keeps lr outside: buf = momentum * buf + grad; w - lr * (grad + momentum * buf).",
         ),
+        Mistake(
+            "the buffer is a velocity with lr and a minus sign inside (v = momentum * v - lr * grad)",
+            _nesterov_velocity,
+            "The step may come out right, but the buffer PyTorch stores is the sum of gradients without lr: "
+            "buf = momentum * buf + grad; w - lr * (grad + momentum * buf).",
+        ),
+        Mistake(
+            "the buffer is a dampened average (momentum * buf + (1 - momentum) * grad)",
+            lambda w, g, b, lr, mu: (w - lr * (g + mu * (nb := g.clone() if b is None else mu * b + (1 - mu) * g)), nb),
+            "PyTorch's default adds the whole gradient: buf = momentum * buf + grad.",
+        ),
+        Mistake(
+            "the look-ahead term is momentum * grad, not momentum * buf",
+            lambda w, g, b, lr, mu: (w - lr * ((nb := g.clone() if b is None else mu * b + g) + mu * g), nb),
+            "Nesterov's step is grad + momentum * buf: the gradient, plus the buffer looked ahead.",
+        ),
+        Mistake(
+            "the step is buf + momentum * buf (the gradient term is missing)",
+            lambda w, g, b, lr, mu: (w - lr * (1 + mu) * (nb := g.clone() if b is None else mu * b + g), nb),
+            "The step adds the current gradient to the looked-ahead buffer: w - lr * (grad + momentum * buf).",
+        ),
     ),
     hint="buf is the gradient at step 1, else momentum * buf + grad; then w - lr * (grad + momentum * buf).",
     none_hints=MOMENTUM.none_hints,
+    read_only=MOMENTUM.read_only,
+    rtol=FLOAT64_RTOL,
+    atol=FLOAT64_ATOL,
 )
 
 

@@ -1,10 +1,12 @@
 """The live tools in a real JupyterLab, driven through headless Chromium as a learner would.
 
-Starts one JupyterLab on 127.0.0.1 with a random token and temporary settings and workspace folders, then, per
-test, opens a notebook, runs its cell and uses the tool: the playground's learning-rate slider is moved with the
-keyboard and the plot's pixels must change; the training dashboard's Train button is clicked and its curves
-must appear, then Clear. No error may appear. Needs Debian's chromium (`.ci/run` installs it); without it the
-tests are skipped, except under CI=true, where a missing browser is a failure.
+Starts one JupyterLab on 127.0.0.1 with a random token and temporary settings, workspace and data folders (a
+fresh data folder means an empty notary database: every notebook opens untrusted, as a learner's fresh clone
+does), then, per test, opens a notebook, runs its cell and uses the tool: the playground's learning-rate slider
+is moved with the keyboard and the plot's pixels must change; the training dashboard's Train button is clicked
+and its curves must appear, then Clear. No error may appear. Every course notebook is also opened without
+running it: each stored tool must show its picture. Needs Debian's chromium (`.ci/run` installs it); without
+it the tests are skipped, except under CI=true, where a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+COURSE = ROOT / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -50,6 +54,11 @@ NOTEBOOKS = {
         "pg = widgets.optimizer_playground('rosenbrock', ('sgd', 'momentum', 'adam'), steps=200)"
     ),
     "dashboard.ipynb": notebook("from course_lib import widgets\ndash = widgets.training_dashboard(epochs=3)"),
+    # the cell changes the tool after showing it: the kernel updates the stored picture right away, before the
+    # browser's view of the tool has connected (that update must not blank or duplicate the live tool)
+    "early_update.ipynb": notebook(
+        "from course_lib import widgets\nex = widgets.lr_explorer(curvature=1.0, lr=0.5)\nex.controls['lr'].value = 1.2"
+    ),
 }
 SETTINGS = {  # user settings for this server only: render every cell, no news pop-ups
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -98,12 +107,18 @@ def jupyterlab(tmp_path_factory):
     work.mkdir()
     for name, content in NOTEBOOKS.items():
         (work / name).write_text(json.dumps(content))
+    shutil.copytree(COURSE, work / "course", ignore=shutil.ignore_patterns(".*"))  # as committed, run by nobody
     settings = tmp_path / "settings"
     for name, values in SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    env = dict(
+        os.environ,
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),  # its own notary database: nothing is trusted yet
+    )
     log = tmp_path / "jupyterlab.log"
     cmd = [
         sys.executable,
@@ -116,6 +131,7 @@ def jupyterlab(tmp_path_factory):
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={work}",
         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: open notebooks without reloading the page
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -301,3 +317,76 @@ def test_the_dashboard_trains_draws_and_clears(jupyterlab, tmp_path):
         )
         tab.wait_for_change(canvas, trained)
         tab.no_errors()
+
+
+def test_a_picture_update_before_the_view_connects_leaves_one_live_tool(jupyterlab, tmp_path):
+    with learner(jupyterlab, tmp_path) as tab:
+        tab.open("early_update.ipynb")
+        canvas = tab.run_and_wait_for_plot()
+        page = tab.page
+        tab.step = "counting the tool's views"
+        assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1, "one view of the tool, not two"
+        assert page.locator(".widget-slider").count() == 3, "the explorer's three sliders, once"
+        assert page.locator(".jp-RenderedImage img").count() == 0, "the live tool, not its picture"
+        tab.step = "moving the learning-rate slider"
+        before = canvas.evaluate("el => el.toDataURL()")
+        handle = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="learning rate"))
+        handle = handle.locator(".noUi-handle")
+        handle.focus()
+        for _ in range(5):
+            handle.press("ArrowRight")
+        tab.wait_for_change(canvas, before)
+        tab.no_errors()
+
+
+def stored_outputs(path: Path) -> tuple[int, int]:
+    """(tools, pictures) stored in a notebook: tool outputs hold a widget view and a picture; pictures counts
+    every output with a PNG, the tools' and the static figures'."""
+    outputs = [o.get("data", {}) for c in json.loads(path.read_text())["cells"] for o in c.get("outputs", [])]
+    return sum(WIDGET_VIEW in d and "image/png" in d for d in outputs), sum("image/png" in d for d in outputs)
+
+
+def stop_kernels(base: str, token: str) -> None:
+    """Shut down every session the server has (opening a notebook starts its kernel; none is needed here)."""
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as response:
+        sessions = json.load(response)
+    for session in sessions:
+        url = f"{base}/api/sessions/{session['id']}?token={token}"
+        urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=10).close()
+
+
+OPEN = """async path => {
+    const panel = await window.jupyterapp.commands.execute('docmanager:open', {path});
+    await panel.context.ready;
+    return panel.id;
+}"""
+CLOSE = "id => { for (const w of window.jupyterapp.shell.widgets('main')) { if (w.id === id) { w.dispose(); } } }"
+
+
+def test_every_notebook_opened_unrun_shows_a_picture_of_each_tool(jupyterlab, tmp_path):
+    """A notebook just opened is untrusted: JupyterLab skips the widget view and must show the stored picture."""
+    expected = {p.name: stored_outputs(p) for p in sorted(COURSE.glob("*.ipynb"))}
+    assert sum(tools for tools, _ in expected.values()) >= 8, f"(tools, pictures) stored: {expected}"
+    with learner(jupyterlab, tmp_path) as tab:
+        page = tab.page
+        tab.step = "starting JupyterLab"
+        page.goto(f"{tab.base}/lab?reset&token={tab.token}", wait_until="domcontentloaded")
+        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
+        page.wait_for_selector(".jp-LabShell", timeout=90_000)
+        for name, (tools, pictures) in expected.items():
+            tab.step = f"opening {name} unrun"
+            panel = "#" + page.evaluate(OPEN, f"course/{name}")
+            tab.step = f"waiting for the {pictures} pictures of {name} ({tools} of them tools)"
+            page.wait_for_function(
+                """([panel, n]) => [...document.querySelectorAll(panel + ' .jp-RenderedImage img')]
+                    .filter(img => img.complete && img.naturalWidth > 0 && img.naturalHeight > 0).length >= n""",
+                arg=[panel, pictures],
+                timeout=60_000,
+            )
+            shown = page.locator(f"{panel} .jp-RenderedImage img").count()
+            assert shown == pictures, f"{name}: {pictures} stored pictures ({tools} tools), {shown} shown"
+            views = page.locator(f'{panel} .jp-OutputArea-output[data-mime-type="{WIDGET_VIEW}"]').count()
+            assert views == 0, f"{name}: {views} widget views were tried instead of the stored pictures"
+            assert "Error displaying widget" not in page.locator(panel).inner_text(), name
+            page.evaluate(CLOSE, panel[1:])
+        stop_kernels(tab.base, tab.token)
