@@ -228,7 +228,7 @@ class _LiveFigure:
                 continue
             value = f"{control.value:.3g}" if isinstance(control.value, float) else str(control.value)
             parts.append(f"{control.description or key} {value}")
-        return "\u00a0· ".join(parts)  # a no-break space keeps each dot at the end of a wrapped line
+        return " · ".join(parts)
 
     def picture(self) -> bytes:
         """A PNG of the tool as it is now: the figure as last drawn, over a caption with its settings and status.
@@ -239,7 +239,9 @@ class _LiveFigure:
         figure = np.asarray(self.canvas.buffer_rgba())
         width = figure.shape[1]
         lines = [f"{self.title}: a picture of the tool as the notebook left it. Run the cell to use it live."]
-        for text in (self.settings_text(), self.status_text):
+        # no-break spaces inside each setting: a wrapped line breaks only after a dot, never inside "start x -1.2"
+        settings = "\u00a0· ".join(part.replace(" ", "\u00a0") for part in self.settings_text().split(" · "))
+        for text in (settings, self.status_text):
             lines += textwrap.wrap(text, width=max(40, width // CAPTION_CHAR_PIXELS))
         rgba = np.concatenate([figure, _caption_pixels(lines, width, self.figure.dpi)])
         # 256 colours (median cut, no dithering): a third of the size, and no visible change on these plots

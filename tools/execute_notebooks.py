@@ -4,8 +4,10 @@
     python tools/execute_notebooks.py notebooks/03_*.ipynb  # some of them
 
 The kernel runs in this interpreter's environment (the course's .venv), whatever kernels the user has
-registered elsewhere. Widget state is not stored (noisy diffs; JupyterLab does not store it either), and the
-seconds each notebook took are printed: every notebook should run in well under 30 s on 2 CPU cores.
+registered elsewhere. Widget state is not stored (noisy diffs; JupyterLab does not store it either); each
+live tool's output keeps instead a picture of the tool as the notebook left it (course_lib.widgets updates it
+after every cell that changes the tool, and nbclient applies those updates). The seconds each notebook took are
+printed: every notebook should run in well under 30 s on 2 CPU cores.
 """
 
 from __future__ import annotations

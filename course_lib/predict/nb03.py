@@ -8,7 +8,7 @@ QUESTIONS: list[Question] = [
         prompt=(
             "Three runs of 40 steps on the ravine f = 0.1 x² + 2 y², from (-5, -2): gradient descent at its best "
             "learning rate 0.476; the heavy ball tuned for this ravine (lr 0.668, momentum 0.403); and the common "
-            "untuned choice, momentum 0.9 with lr 0.05. Which run ends with the highest loss?"
+            "default choice, momentum 0.9 with lr 0.05. Which run ends with the highest loss?"
         ),
         choices=(
             "gradient descent: it has no momentum at all",
@@ -23,8 +23,9 @@ QUESTIONS: list[Question] = [
                 "a tenth of the remaining distance per step in both directions, steadily."
             ),
             1: (
-                "Above 2/L plain gradient descent would diverge, but the heavy ball's limit is 2(1 + μ)/L: its "
-                "memory damps each swing across the valley, so the large rate is safe and makes it fast."
+                "Above 2/L plain gradient descent would diverge, but the heavy ball's limit is 2(1 + μ)/L (section 4 "
+                "says where it comes from): its memory damps each swing across the valley, so the large rate is "
+                "safe and makes it fast."
             ),
             3: "Their losses after 40 steps differ by more than ten orders of magnitude.",
         },
@@ -39,8 +40,7 @@ QUESTIONS: list[Question] = [
         id="03.nesterov-limit",
         prompt=(
             "On a quadratic with largest curvature L, gradient descent is stable up to lr · L = 2 and the heavy "
-            "ball with momentum 0.9 up to 2 (1 + 0.9) = 3.8. Where is the limit for Nesterov momentum at 0.9, "
-            "in PyTorch's form?"
+            "ball with momentum 0.9 up to 2 (1 + 0.9) = 3.8. Where is the limit for Nesterov momentum at 0.9?"
         ),
         choices=(
             "above 3.8: looking ahead makes it more stable than the heavy ball",
@@ -61,10 +61,10 @@ QUESTIONS: list[Question] = [
             ),
         },
         explanation=(
-            "In PyTorch's form the new gradient enters Nesterov's step twice, once directly and once through μ b_t, "
-            "so a steep direction is overshot sooner. The limit is 2 (1 + μ) / (1 + 2 μ), about 1.36 for μ = 0.9: "
-            "below plain gradient descent's 2 for every μ > 0. At a learning rate the heavy ball survives, "
-            "Nesterov can blow up."
+            "The new gradient enters Nesterov's step twice (in PyTorch's form, visibly: once directly and once "
+            "through μ b_t), so a steep direction is overshot sooner. The limit is 2 (1 + μ) / (1 + 2 μ), about 1.36 "
+            "for μ = 0.9: below plain gradient descent's 2 for every μ > 0. At a learning rate the heavy ball "
+            "survives, Nesterov can blow up."
         ),
     ),
 ]

@@ -7,8 +7,9 @@ QUESTIONS: list[Question] = [
         id="04.rotated-ravine",
         prompt=(
             "On the ravine of condition number 100, lying along the x axis, Adagrad (lr 1) and RMSprop (lr 0.05) "
-            "beat gradient descent at its best learning rate by many orders of magnitude in 100 steps. Now the "
-            "same valley is turned by 45 degrees and the same three runs are repeated. What happens?"
+            "beat gradient descent (lr 0.099, notebook 03's best rate 2/(0.2 + 20)) by many orders of magnitude "
+            "in 100 steps. Now the same valley is turned by 45 degrees and the same three runs are repeated. What "
+            "happens?"
         ),
         choices=(
             "Adagrad and RMSprop still end far below gradient descent",

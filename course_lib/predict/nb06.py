@@ -59,7 +59,7 @@ QUESTIONS: list[Question] = [
         ),
         answer=0,
         why_not={
-            1: "A tenth of the suggestion is a safe, ordinary rate here (0.02 with momentum 0.9); 10 epochs are enough.",
+            1: "A tenth of the suggestion is an ordinary, safe rate here (0.02 with momentum 0.9).",
             2: "One-cycle reaches the peak only after a warm-up from a 25 times smaller rate, and then decays it.",
             3: "The range test tried each rate for a single batch; it does not promise that a rate is safe for a "
             "whole run.",
