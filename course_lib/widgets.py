@@ -488,10 +488,16 @@ class Playground(_LiveFigure):
         return float(gaps.min()), float(gaps.max())
 
     def _losses_fit(self, runs: list[trajectories.Trajectory]) -> bool:
-        """Whether the loss curves stay inside the current limits (then a blit is enough)."""
+        """Whether the loss curves fit the current limits (then a blit is enough).
+
+        They fit when they stay inside, and when they still fill a fair part of the axis: after a diverged run
+        (limits up to 1e300) a converging one would otherwise stay squeezed against the bottom.
+        """
         low, high = self._loss_range(runs)
         bottom, top = self.ax_loss.get_ylim()
-        return bottom <= low and high <= top
+        inside = bottom <= low and high <= top
+        roomy = top <= high * 1e4 and bottom >= low / 1e4  # at most 4 spare decades above and below
+        return inside and roomy
 
     def _set_limits(self, land: landscapes.Landscape, runs: list[trajectories.Trajectory]) -> None:
         """Limits that fit the curves with a margin; they change only when a curve leaves them, or the frame."""

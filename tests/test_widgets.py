@@ -168,6 +168,17 @@ def test_a_diverging_run_is_shown_as_diverged(pg):
     assert len(cross.get_xdata()) == 1 and cross.get_xdata()[0] == sgd.diverged_at - 1
 
 
+def test_after_a_diverged_run_the_loss_axis_fits_the_converging_runs_again(pg):
+    start = pg.ax_loss.get_ylim()
+    pg.controls["lr"].value = 1.0  # sgd and momentum diverge: the axis reaches up to huge losses
+    assert pg.ax_loss.get_ylim()[1] > start[1] * 1e5
+    pg.controls["lr"].value = 1.5e-3  # back: the curves must fill the axis again, not hug its bottom
+    low, high = pg._loss_range(pg.runs)
+    bottom, top = pg.ax_loss.get_ylim()
+    assert top <= high * 1e4 and bottom >= low / 1e4
+    assert np.allclose(np.log10(pg.ax_loss.get_ylim()), np.log10(start), atol=1)
+
+
 def test_an_unexpected_error_is_reported_in_the_widget_not_raised(pg):
     with mock.patch.object(trajectories, "run_many", side_effect=RuntimeError("boom")):
         pg.controls["lr"].value = 0.01
