@@ -41,7 +41,8 @@ QUESTIONS: list[Question] = [
         explanation=(
             "The second softmax sees logits (1, 0, ..., 0) and gives the true class e / (e + 9) = 0.23, so the "
             "loss is log(1 + 9/e) = 1.461. No output can be more than 1 above another, so that is the floor: the "
-            "loss can never go lower, however right the model is, and its gradients shrink accordingly."
+            "loss can never go lower, however right the model is. Worse, a confidently wrong model gets a gradient "
+            "near 0 through the extra softmax (about 1e-4 for logits +-5), so it barely learns from its worst mistakes."
         ),
     ),
     Question(

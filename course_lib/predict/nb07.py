@@ -66,8 +66,9 @@ QUESTIONS: list[Question] = [
         ),
         answer=1,
         why_not={
-            0: "RMSprop's and Adam's step per coordinate is bounded by about lr, so even at 10 the weights grow "
-            "only step by step, not exponentially.",
+            0: "RMSprop's and Adam's step per coordinate is bounded by a fixed multiple of lr (at most about "
+            "3 lr for Adam's default betas, 10 lr for RMSprop's default alpha = 0.99), so even at 10 the weights "
+            "grow at most linearly, never exponentially.",
             2: "The adaptive methods are the ones whose step is bounded; plain SGD's step grows with the gradient.",
             3: "SGD's step is lr times the gradient: at a rate too large for the sharpest direction, each step "
             "overshoots further than the last and the loss explodes.",
@@ -75,8 +76,9 @@ QUESTIONS: list[Question] = [
         explanation=(
             "SGD's and momentum's steps are proportional to the gradient, so a rate too large for the sharpest "
             "direction makes every step overshoot more than the last, and the loss overflows. RMSprop and Adam "
-            "divide by the gradient's size, so each step moves a weight by about lr at most: the loss can grow "
-            "badly, but it stays finite."
+            "divide by the gradient's size, so each step moves a weight by a fixed multiple of lr at most (about "
+            "3 lr for Adam's default betas, 10 lr for RMSprop's default alpha = 0.99): the weights grow at most "
+            "linearly, so the loss can grow badly, but it stays finite."
         ),
     ),
 ]
