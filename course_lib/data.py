@@ -68,8 +68,8 @@ def _check_fractions(val_fraction: float, test_fraction: float) -> None:
 def _standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """Scale every array with the training array's per-feature mean and standard deviation.
 
-    Pixels that never vary in the training set (the corners of digits) have standard deviation 0; they are
-    only centred, not divided, so they stay finite.
+    Pixels that never vary in the training set (four border pixels, for digits) have standard deviation 0;
+    they are only centred, not divided, so they stay finite.
     """
     mean = train.mean(axis=0)
     std = train.std(axis=0)
