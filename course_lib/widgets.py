@@ -31,6 +31,7 @@ import torch
 from ipympl.backend_nbagg import new_figure_manager_given_figure
 from IPython import get_ipython
 from IPython.display import display, update_display
+from matplotlib import colormaps as mpl_colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -46,6 +47,8 @@ __all__ = [
     "minibatch_explorer",
     "TrainingDashboard",
     "training_dashboard",
+    "MomentumMap",
+    "momentum_map",
 ]
 
 # a learning rate that gives an interesting race on each landscape (one rate is shared by all optimizers)
@@ -906,3 +909,328 @@ def training_dashboard(splits=None, model_factory=None, **settings: Any) -> Trai
     dashboard = TrainingDashboard(splits, model_factory, **settings)
     dashboard.show()
     return dashboard
+
+
+WINDOW = 3.6  # the momentum map's path plot shows -3.6 .. 3.6 in x and y
+
+
+class MomentumMap(_LiveFigure):
+    """Distill's momentum map: how fast heavy-ball momentum converges, over the plane of (learning rate, momentum).
+
+    The quadratic f(x, y) = (x² / condition + y²) / 2 has curvatures λ_min = 1 / condition (along x) and
+    λ_max = 1 (along y), so the learning rate is also lr · λ_max. Left: the convergence rate (the factor by which
+    the error shrinks per step, in the slowest direction) for every (lr, momentum), computed once per condition,
+    with the boundary lr · λ_max = 2 + 2 μ and Polyak's optimum. Middle: the path at the picked point, run by
+    ``course_lib.trajectories`` (exactly what torch.optim.SGD computes). Right: the error along each eigendirection
+    per step, with the predicted rate^k. ``controls``: "lr", "momentum" (sliders), "method" ("heavy ball" or
+    "nesterov", PyTorch's form, whose boundary is lr · λ_max = (2 + 2 μ) / (1 + 2 μ)) and "condition"; clicking the
+    map (or ``pick(lr, momentum)``) picks both with one redraw, which repaints only the moving parts (blitting).
+    ``run``: the trajectory drawn; ``rates``: the map (momentum rows, lr columns); ``polyak``: Polyak's (lr, momentum).
+    """
+
+    title = "Momentum map"
+    LR_MAX = 4.2  # the map's learning-rate axis: 0 .. 4.2, past the largest boundary 2 + 2 μ = 4
+    GRID = (240, 280)  # momentum rows x learning-rate columns
+    START = (-3.0, 1.5)  # far along the shallow x direction, a little up the steep y wall
+
+    @staticmethod
+    def rate(lr_times_curvature: Any, momentum: Any, *, nesterov: bool = False) -> np.ndarray:
+        """The convergence rate of the heavy ball on a 1-D quadratic of curvature h, with lr · h given.
+
+        The spectral radius of [[1 + μ - lr h, -μ], [1, 0]], which maps (w_k, w_{k-1}) to (w_{k+1}, w_k): the
+        largest modulus of the roots of z² - a z + c = 0 with a = 1 + μ - lr h and c = μ. Complex roots
+        (a² < 4 c) both have modulus √c; real ones give (|a| + √(a² - 4 c)) / 2. A rate >= 1 means no
+        convergence. ``nesterov=True``: PyTorch's Nesterov form, whose weights follow
+        w_{k+1} = (1 + μ)(1 - lr h) w_k - μ (1 - lr h) w_{k-1}, so a = (1 + μ)(1 - lr h), c = μ (1 - lr h).
+        Arrays broadcast; an array comes back.
+        """
+        h, mu = np.broadcast_arrays(np.asarray(lr_times_curvature, dtype=float), np.asarray(momentum, dtype=float))
+        a, c = ((1 + mu) * (1 - h), mu * (1 - h)) if nesterov else (1 + mu - h, mu)
+        disc = a * a - 4 * c
+        real = (np.abs(a) + np.sqrt(np.maximum(disc, 0.0))) / 2
+        return np.where(disc < 0, np.sqrt(np.abs(c)), real)
+
+    @staticmethod
+    def polyak_point(condition: float) -> tuple[float, float]:
+        """Polyak's (1964) best (lr, momentum) for curvatures 1 / condition and 1."""
+        low, high = 1 / condition, 1.0
+        root = condition**0.5
+        return 4 / (high**0.5 + low**0.5) ** 2, ((root - 1) / (root + 1)) ** 2
+
+    def __init__(
+        self, condition: float = 20.0, lr: float | None = None, momentum: float | None = None, steps: int = 60
+    ) -> None:
+        super().__init__(figsize=(12.6, 4.0))
+        self._check_condition(condition)
+        self.steps = steps
+        polyak_lr, polyak_mu = self.polyak_point(condition)
+        slider = dict(continuous_update=True, style={"description_width": "80px"}, layout=w.Layout(width="400px"))
+        self.controls: dict[str, w.ValueWidget] = {
+            "lr": w.FloatSlider(
+                value=round(polyak_lr if lr is None else lr, 3),
+                min=0.0,
+                max=self.LR_MAX,
+                step=0.001,
+                readout_format=".3f",
+                description="lr",
+                **slider,
+            ),
+            "momentum": w.FloatSlider(
+                value=round(polyak_mu if momentum is None else momentum, 3),
+                min=0.0,
+                max=1.0,
+                step=0.001,
+                readout_format=".3f",
+                description="momentum",
+                **slider,
+            ),
+            "method": w.Dropdown(
+                options=["heavy ball", "nesterov"],
+                value="heavy ball",
+                description="method",
+                style={"description_width": "80px"},
+                layout=w.Layout(width="200px"),
+            ),
+            "condition": w.FloatText(
+                value=condition,
+                description="condition",
+                style={"description_width": "80px"},
+                layout=w.Layout(width="200px"),
+            ),
+        }
+        for control in self.controls.values():
+            control.observe(self._controls_changed, names="value")
+        self.ax_map, self.ax_path, self.ax_error = self.figure.subplots(1, 3, width_ratios=[1.25, 1, 1])
+        self._map_key: tuple | None = None  # the (condition, method) the map shows
+        self.rates = np.empty(self.GRID)
+        self.polyak = (polyak_lr, polyak_mu)
+        self.run: trajectories.Trajectory | None = None
+        self._build()
+        self.canvas.mpl_connect("button_press_event", self._clicked)
+        self.canvas.mpl_connect("draw_event", self._on_draw)
+        c = self.controls
+        self.widget = w.VBox(
+            [
+                w.HBox([w.VBox([c["lr"], c["momentum"]]), w.VBox([c["method"], c["condition"]])]),
+                self.canvas,
+                self.status,
+            ]
+        )
+        self.update()
+
+    @staticmethod
+    def _check_condition(condition: Any) -> None:
+        if not (isinstance(condition, int | float) and np.isfinite(condition) and 1 <= condition <= 1e6):
+            raise ValueError(f"the condition number must be between 1 and 1e6, got {condition!r}")
+
+    def _build(self) -> None:
+        """The artists, made once; a pick only moves their data."""
+        lrs = np.linspace(0, self.LR_MAX, self.GRID[1])
+        with plotting.style():
+            ax = self.ax_map
+            cmap = mpl_colormaps["viridis"].with_extremes(over="#d9d9d9")
+            self._image = ax.imshow(
+                self.rates,
+                extent=(0, self.LR_MAX, 0, 1),
+                origin="lower",
+                aspect="auto",
+                cmap=cmap,
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+            )
+            bar = self.figure.colorbar(self._image, ax=ax, extend="max", pad=0.02)
+            bar.set_label("rate: error × this per step (grey: diverges)")
+            mus = np.linspace(0, 1, 50)
+            (self._boundary,) = ax.plot(2 + 2 * mus, mus, color="black", lw=1.3, ls="--", label="boundary")
+            (self._polyak_marker,) = ax.plot([], [], "*", ms=13, color="#E69F00", mec="black", label="Polyak's optimum")
+            (self._pick,) = ax.plot([], [], "o", ms=12, mfc="none", mec="#CC79A7", mew=2.2, label="your pick")
+            ax.set_xlim(0, self.LR_MAX)
+            ax.set_ylim(0, 1)
+            ax.set_xlabel("learning rate (= lr · λmax, as λmax = 1)")
+            ax.set_ylabel("momentum μ")
+            del lrs
+            ap = self.ax_path
+            (self._path,) = ap.plot([], [], "-o", color="#0072B2", ms=2.5, lw=1, label="path")
+            (self._start,) = ap.plot([], [], "s", color="black", ms=5, label="start")
+            (self._minimum,) = ap.plot([0], [0], "+", color="black", mew=2, ms=12, label="minimum")
+            ap.set_xlim(-WINDOW, WINDOW)
+            ap.set_ylim(-WINDOW, WINDOW)
+            ap.set_aspect("equal")
+            ap.set_xlabel("x (shallow direction, λmin)")
+            ap.set_ylabel("y (steep direction, λmax)")
+            ap.legend(loc="lower right", fontsize=8)
+            ae = self.ax_error
+            self._errors = [
+                ae.plot([], [], "-", color=colour, lw=1.6, label=f"|{name}| / |{name}₀|, measured")[0]
+                for name, colour in (("x", "#0072B2"), ("y", "#D55E00"))
+            ]
+            self._predicted = [
+                ae.plot([], [], ":", color=colour, lw=1.4, label=f"rate^k along {name}")[0]
+                for name, colour in (("x", "#0072B2"), ("y", "#D55E00"))
+            ]
+            (self._cross,) = ae.plot([], [], "X", color="black", ms=9, ls="", label="diverged")
+            ae.set_yscale("log")
+            ae.set_xlim(0, self.steps)
+            ae.set_ylim(1e-12, 1e4)
+            ae.set_xlabel("step k")
+            ae.set_ylabel("error along each direction (log)")
+            ae.legend(loc="lower left", fontsize=8)
+            ae.grid(True, alpha=0.3)
+        self._contours: list = []
+        # what a pick changes: drawn over a cached background (blitting), so a pick redraws no axes or ticks
+        self._moving = [
+            self._pick,
+            self._path,
+            self._start,
+            self._minimum,
+            *self._errors,
+            *self._predicted,
+            self._cross,
+        ]
+        self._moving += [self.ax_path.title, self.ax_error.title]
+        self._background: Any = None
+
+    def _set_map(self, condition: float, method: str) -> None:
+        """The map and the contours for a new condition number or method (the slow part, once for each)."""
+        nesterov = method == "nesterov"
+        lrs = np.linspace(0, self.LR_MAX, self.GRID[1])
+        mus = np.linspace(0, 1, self.GRID[0])[:, None]
+        self.rates = np.maximum(
+            self.rate(lrs / condition, mus, nesterov=nesterov), self.rate(lrs, mus, nesterov=nesterov)
+        )
+        self._image.set_data(self.rates)
+        self._image.set_clim(min(np.floor(self.rates.min() * 10) / 10, 0.9), 1)  # colours for the rates that occur
+        self.polyak = self.polyak_point(condition)
+        self._polyak_marker.set_data(*(([], []) if nesterov else ([self.polyak[0]], [self.polyak[1]])))
+        mus = np.linspace(0, 1, 50)
+        if nesterov:
+            self._boundary.set_data((2 + 2 * mus) / (1 + 2 * mus), mus)
+            self._boundary.set_label("boundary lr·λmax = (2 + 2μ) / (1 + 2μ)")
+        else:
+            self._boundary.set_data(2 + 2 * mus, mus)
+            self._boundary.set_label("boundary lr·λmax = 2 + 2μ")
+        with plotting.style():
+            handles = [self._boundary, self._pick] if nesterov else [self._boundary, self._polyak_marker, self._pick]
+            self.ax_map.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.85)
+        name = "Nesterov" if nesterov else "Heavy-ball"
+        self.ax_map.set_title(f"{name} convergence rate, condition {condition:g}")
+        for artist in self._contours:
+            artist.remove()
+        X, Y = np.meshgrid(np.linspace(-WINDOW, WINDOW, 120), np.linspace(-WINDOW, WINDOW, 120))
+        with plotting.style():
+            levels = np.geomspace(0.01, 6, 10)
+            contour = self.ax_path.contour(
+                X, Y, (X**2 / condition + Y**2) / 2, levels=levels, colors="#9a9a9a", linewidths=0.6, zorder=0
+            )
+        self._contours = [contour]
+        self._map_key = (condition, method)
+
+    def pick(self, lr: float, momentum: float) -> None:
+        """Set both sliders (rounded to 0.001, kept inside the map), then redraw once: what a click does."""
+        self._holding = True
+        try:
+            self.controls["lr"].value = round(float(np.clip(lr, 0, self.LR_MAX)), 3)
+            self.controls["momentum"].value = round(float(np.clip(momentum, 0, 1)), 3)
+        finally:
+            self._holding = False
+        self.update()
+
+    def _clicked(self, event: Any) -> None:
+        if event.inaxes is self.ax_map and event.xdata is not None:
+            self.pick(event.xdata, event.ydata)
+
+    def _recompute_and_draw(self) -> None:
+        c = self.controls
+        condition, method = c["condition"].value, c["method"].value
+        self._check_condition(condition)
+        lr, mu = c["lr"].value, c["momentum"].value
+        land = landscapes.quadratic(a=1 / condition, b=1.0)
+        hparams = dict(lr=lr, momentum=mu, nesterov=method == "nesterov")
+        run = trajectories.run(land, "momentum", start=self.START, steps=self.steps, **hparams)  # may refuse: first
+        self.run, self._land = run, land
+        full = (condition, method) != self._map_key or self._background is None
+        if (condition, method) != self._map_key:
+            self._set_map(condition, method)
+        self._pick.set_data([lr], [mu])
+        path = run.path[np.isfinite(run.path).all(axis=1)]
+        self._path.set_data(path[:, 0], path[:, 1])
+        self._start.set_data([path[0, 0]], [path[0, 1]])
+        k = np.arange(self.steps + 1)
+        errors = np.abs(run.path) / np.abs(run.path[0])
+        rates = self._rates_here()
+        for i, (line, guide) in enumerate(zip(self._errors, self._predicted, strict=True)):
+            line.set_data(k, np.maximum(errors[:, i], 1e-300))
+            with np.errstate(over="ignore"):
+                guide.set_data(k, rates[i] ** k)
+        if run.diverged_at is not None:
+            last = run.diverged_at - 1
+            self._cross.set_data([last], [min(errors[last].max(), 1e4)])
+        else:
+            self._cross.set_data([], [])
+        self.ax_path.set_title(f"Path: lr {lr:.3g}, momentum {mu:.3g}")
+        fate = f"diverged at step {run.diverged_at}" if run.diverged_at is not None else f"rate {max(rates):.3f}"
+        self.ax_error.set_title(f"Error per direction, {fate}")
+        self._say(self.verdict(rates))
+        if self.redraws == 0:  # lay out once (titles included), then keep the layout and animate what moves
+            self._render()
+            self.figure.set_layout_engine("none")
+            for artist in self._moving:
+                artist.set_animated(True)
+        if full:  # a new condition changes the map and the contours: everything is drawn again
+            self._render()
+        else:
+            self._blit()
+
+    def _on_draw(self, event: Any) -> None:
+        """After any full draw (ours, or the front end's resize): cache the background, paint the moving parts."""
+        if self._moving[0].get_animated():
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._paint_moving()
+
+    def _paint_moving(self) -> None:
+        for artist in self._moving:
+            (artist.axes or self.figure).draw_artist(artist)
+
+    def _blit(self) -> None:
+        self.canvas.restore_region(self._background)
+        self._paint_moving()
+        if self.frontend_ready():
+            self.canvas.blit(self.figure.bbox)  # sends only the pixels that changed
+
+    def _rates_here(self) -> list[float]:
+        """The rate along x (curvature 1 / condition) and along y (curvature 1) at the picked point."""
+        c = self.controls
+        lr, mu, nesterov = c["lr"].value, c["momentum"].value, c["method"].value == "nesterov"
+        return [float(self.rate(lr * h, mu, nesterov=nesterov)) for h in (1 / c["condition"].value, 1.0)]
+
+    def verdict(self, rates: list[float] | None = None) -> str:
+        """What the heavy ball does at the picked point, in one line (the status under the plot)."""
+        lr, mu = self.controls["lr"].value, self.controls["momentum"].value
+        if rates is None:
+            rates = self._rates_here()
+        worst = max(rates)
+        both = f"rate {worst:.3f} per step (x: {rates[0]:.3f}, y: {rates[1]:.3f})"
+        if self.run is not None and self.run.diverged_at is not None:
+            return f"lr {lr:.3g}, momentum {mu:.3g}: {both}, diverges: the run blew up at step {self.run.diverged_at}"
+        error = float(np.abs(self.run.path[-1] / self.run.path[0]).max()) if self.run is not None else worst**self.steps
+        if worst > 1 + 1e-9:
+            return (
+                f"lr {lr:.3g}, momentum {mu:.3g}: {both}, diverges: the error grows each step, "
+                f"{error:.1e} times the start after {self.steps} steps"
+            )
+        if worst >= 1 - 1e-9:
+            return f"lr {lr:.3g}, momentum {mu:.3g}: {both}, on the boundary: the error never shrinks"
+        return f"lr {lr:.3g}, momentum {mu:.3g}: {both}; after {self.steps} steps the error is {error:.1e} of the start"
+
+
+def momentum_map(
+    condition: float = 20.0, lr: float | None = None, momentum: float | None = None, steps: int = 60
+) -> MomentumMap:
+    """Show the momentum map for curvatures 1 / condition and 1; returns it (already displayed).
+
+    The picked point starts at Polyak's optimum unless ``lr`` and ``momentum`` are given.
+    """
+    tool = MomentumMap(condition=condition, lr=lr, momentum=momentum, steps=steps)
+    tool.show()
+    return tool

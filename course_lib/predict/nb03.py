@@ -67,4 +67,32 @@ QUESTIONS: list[Question] = [
             "survives, Nesterov can blow up."
         ),
     ),
+    Question(
+        id="03.heavy-ball-at-0-9",
+        prompt=(
+            "On the quadratic of the momentum map (curvatures 1/20 and 1), gradient descent at its best learning "
+            "rate multiplies the error by 0.905 per step. Fix the momentum at the usual 0.9 and give it the "
+            "learning rate that suits it best. What is its factor per step?"
+        ),
+        choices=(
+            "about 0.64, like Polyak's tuned point",
+            "between 0.64 and 0.905: with a tuned learning rate momentum beats gradient descent",
+            "about 0.95, worse than gradient descent's best, and the same for a wide range of learning rates",
+            "above 1: momentum 0.9 diverges at every learning rate on this quadratic",
+        ),
+        answer=2,
+        why_not={
+            0: "That needs the momentum tuned too: Polyak's point has momentum 0.403, not 0.9.",
+            1: (
+                "Momentum does help in a ravine, but only when it suits the landscape; 0.9 remembers too much for "
+                "a condition number of 20, and no learning rate fixes that."
+            ),
+            3: "The map is coloured along the whole momentum-0.9 row up to the boundary 2 + 2 · 0.9 = 3.8.",
+        },
+        explanation=(
+            "For every learning rate from 0.05 to 3.8 both directions spiral, and the error shrinks by exactly "
+            "√0.9 ≈ 0.949 per step: with μ = 0.9 the memory, not the learning rate, sets the pace. That is worse "
+            "than gradient descent's 0.905; Polyak's pair (lr 2.67, momentum 0.403) reaches 0.635."
+        ),
+    ),
 ]
