@@ -1065,11 +1065,11 @@ class MomentumMap(_LiveFigure):
                 ae.plot([], [], "-", color=colour, lw=1.6, label=f"|{name}| / |{name}₀|, measured")[0]
                 for name, colour in (("x", "#0072B2"), ("y", "#D55E00"))
             ]
-            self._predicted = [
-                ae.plot([], [], ":", color=colour, lw=1.4, label=f"rate^k along {name}")[0]
-                for name, colour in (("x", "#0072B2"), ("y", "#D55E00"))
+            self._predicted = [  # dashed and dotted, so that both show where the two rates coincide
+                ae.plot([], [], style, color=colour, lw=1.4, label=f"rate^k along {name}")[0]
+                for name, colour, style in (("x", "#0072B2", "--"), ("y", "#D55E00", ":"))
             ]
-            (self._cross,) = ae.plot([], [], "X", color="black", ms=9, ls="", label="diverged")
+            (self._cross,) = ae.plot([], [], "X", color="black", ms=9, ls="", label="where a run diverged")
             ae.set_yscale("log")
             ae.set_xlim(0, self.steps)
             ae.set_ylim(1e-12, 1e4)
