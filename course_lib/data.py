@@ -2,17 +2,21 @@
 
 ``load_digits`` gives the 1,797 handwritten digits (8 x 8 pixels, 10 classes) that ship inside scikit-learn,
 so nothing is downloaded. ``load_mnist`` reads MNIST from the four IDX files of a folder a user already has
-(raw or gzipped); it never downloads. Both return ``Splits``: train, validation and test ``TensorDataset``s of
+(raw or gzipped); it never downloads. ``load_mnist1d`` generates MNIST-1D (Greydanus, 2020, "Scaling down
+deep learning"), 10 classes of 1-D signals of length 40, on this machine with the ``mnist1d`` package; it never
+downloads either. All three return ``Splits``: train, validation and test ``TensorDataset``s of
 float32 features (flattened images, standardized with the training split's statistics only, so nothing of
 the validation or test data leaks into training) and int64 class labels.
 
-Introduced in notebook 06.
+Introduced in notebook 06; ``load_mnist1d`` in notebook 08.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +24,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-__all__ = ["Splits", "load_digits", "load_mnist", "read_idx"]
+__all__ = ["Splits", "load_digits", "load_mnist", "load_mnist1d", "read_idx"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Splits:
 
     @property
     def features(self) -> int:
-        """How many inputs a model needs: the number of pixels per image."""
+        """How many inputs a model needs: the number of pixels per image (of samples per signal)."""
         return self.train.tensors[0].shape[1]
 
     def loaders(self, batch_size: int = 64, *, seed: int = 0) -> tuple[DataLoader, DataLoader, DataLoader]:
@@ -51,7 +55,8 @@ class Splits:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{n} {len(getattr(self, n))}" for n in ("train", "val", "test"))
         h, w = self.image_shape
-        return f"Splits({self.name}: {sizes}; {h}x{w} images, {self.classes} classes)"
+        shape = f"signals of length {w}" if h == 1 else f"{h}x{w} images"
+        return f"Splits({self.name}: {sizes}; {shape}, {self.classes} classes)"
 
 
 def _check_fractions(val_fraction: float, test_fraction: float) -> None:
@@ -206,3 +211,75 @@ def load_mnist(root: str | Path, *, seed: int = 0, val_size: int = 10_000) -> Sp
     train, val, test = _datasets(scaled, [y_train, y_val, arrays["test_labels"]])
     rows, cols = arrays["train_images"].shape[1:]
     return Splits(train, val, test, classes=10, image_shape=(rows, cols), name="MNIST")
+
+
+# --------------------------------------------------------------------------------------------------------
+# MNIST-1D, generated locally
+# --------------------------------------------------------------------------------------------------------
+
+
+def _whole_number(name: str, value, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        allowed = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be a whole number {allowed}, got {value!r}")
+
+
+@functools.lru_cache(maxsize=4)
+def _mnist1d_arrays(num_samples: int, data_seed: int) -> tuple[np.ndarray, ...]:
+    """(x_train, y_train, x_test, y_test) as the mnist1d package generates them; cached, read-only.
+
+    ``make_dataset`` seeds Python's and NumPy's global random generators; their states are saved before and
+    restored after, so loading the data does not change what a learner's own ``np.random`` calls return.
+    """
+    from mnist1d.data import get_dataset_args, make_dataset  # make_dataset only: get_dataset would download
+    from mnist1d.utils import ObjectView
+
+    args = get_dataset_args(as_dict=True)
+    args.update(num_samples=num_samples, seed=data_seed)
+    # the package draws from NumPy's legacy global generator; we can only save and restore that one
+    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    try:
+        made = make_dataset(ObjectView(args))
+    finally:
+        np.random.set_state(np_state)  # noqa: NPY002
+        random.setstate(py_state)
+    arrays = (made["x"], made["y"], made["x_test"], made["y_test"])
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def load_mnist1d(*, seed: int = 0, val_size: int = 600, num_samples: int = 5000, data_seed: int = 42) -> Splits:
+    """MNIST-1D, generated on this machine by the ``mnist1d`` package (nothing is downloaded), as ``Splits``.
+
+    Each example is a 1-D signal of 40 values: one of ten hand-made templates (the "digits" 0-9), padded,
+    stretched, shifted, sheared and overlaid with noise at random (Greydanus, 2020, "Scaling down deep
+    learning"). ``mnist1d.data.make_dataset`` draws ``num_samples`` signals (an equal number per class) from
+    ``data_seed``; the defaults, 5,000 signals from seed 42, are the package's own, and its first 80% are its
+    training set, the last 20% its test set.
+
+    - **test**: the package's test set (1,000 signals by default), in its order: the same for every ``seed``,
+      and the split to look at once, after every choice has been made on validation.
+    - **val**: ``val_size`` signals of the package's training set, drawn stratified (every class's share as in
+      the whole) with ``seed``; **train**: the rest (3,400 by default).
+
+    Standardized with the training split's statistics: one mean and one standard deviation over all training
+    values, not one per position, so a pattern looks the same wherever it sits in the signal (what a
+    convolution assumes). The same arguments always give the same tensors. Generating takes a few seconds the
+    first time in a process; the raw signals are then kept in memory for later calls.
+    """
+    from sklearn.model_selection import train_test_split
+
+    _whole_number("num_samples", num_samples, 100, 1_000_000)
+    _whole_number("data_seed", data_seed, 0, 2**32 - 1)
+    _whole_number("seed", seed, 0, 2**32 - 1)
+    package_train = int(num_samples // 10 * 10 * 0.8)  # make_dataset's own arithmetic: whole classes, 80% train
+    _whole_number("val_size", val_size, 10, package_train - 10)
+    x_all, y_all, x_test, y_test = _mnist1d_arrays(num_samples, data_seed)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_all.astype(np.float64), y_all, test_size=val_size, stratify=y_all, random_state=seed
+    )
+    mean, std = x_train.mean(), x_train.std()
+    arrays = [((a - mean) / std).astype(np.float32) for a in (x_train, x_val, x_test.astype(np.float64))]
+    train, val, test = _datasets(arrays, [y_train, y_val, np.asarray(y_test)])
+    return Splits(train, val, test, classes=10, image_shape=(1, x_all.shape[1]), name="MNIST-1D")

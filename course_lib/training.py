@@ -6,7 +6,8 @@ NaN or infinite stops the run with a message, and the history so far is kept. It
 ``torch.optim`` optimizer, course_lib's or torch's, and runs on the device the model's parameters are on
 (put the model on a GPU and the batches follow it).
 
-Introduced in notebook 06; ``lr_sweep`` (choosing the rate by validation) in notebook 07.
+Introduced in notebook 06; ``lr_sweep`` (choosing the rate by validation) in notebook 07; ``cnn1d`` and
+gradient clipping (``train(..., clip_grad_norm=...)``) in notebook 08.
 """
 
 from __future__ import annotations
@@ -21,7 +22,18 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["History", "train", "evaluate", "mlp", "RangeTest", "lr_range_test", "LRSweep", "lr_sweep", "default_device"]
+__all__ = [
+    "History",
+    "train",
+    "evaluate",
+    "mlp",
+    "cnn1d",
+    "RangeTest",
+    "lr_range_test",
+    "LRSweep",
+    "lr_sweep",
+    "default_device",
+]
 
 
 def default_device() -> torch.device:
@@ -42,14 +54,48 @@ def mlp(
     return nn.Sequential(*layers).to(device if device is not None else default_device())
 
 
+def cnn1d(
+    length: int = 40, channels: int = 25, classes: int = 10, *, seed: int = 0, device=None
+) -> nn.Sequential:
+    """A small 1-D convolutional network for signals of ``length`` values (MNIST-1D); outputs logits; seeded.
+
+    The network of Greydanus (2020, "Scaling down deep learning") for MNIST-1D: three convolutions with
+    ``channels`` filters each (kernel 5, then 3 and 3; stride 2, padding 1; ReLU after each), which shorten a
+    signal of 40 values to 19, 10, then 5 positions, and one linear layer from those ``channels`` x 5 values
+    to the ``classes`` logits: 5,210 weights and biases at the defaults. It takes the same flat (batch, length) input as
+    ``mlp`` and adds the channel axis itself, so both models train on the same loaders.
+    """
+    for name, value, low in (("length", length, 8), ("channels", channels, 1), ("classes", classes, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+    torch.manual_seed(seed)
+    out = length
+    for kernel in (5, 3, 3):
+        out = (out + 2 - kernel) // 2 + 1  # Conv1d's output length with padding 1 and stride 2
+    model = nn.Sequential(
+        nn.Unflatten(1, (1, length)),
+        nn.Conv1d(1, channels, 5, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(channels, channels, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Conv1d(channels, channels, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(channels * out, classes),
+    )
+    return model.to(device if device is not None else default_device())
+
+
 @dataclass
 class History:
     """What a training run recorded: one value per completed epoch.
 
     ``train_loss``: the mean training loss over the epoch's batches; ``val_loss`` and ``val_acc``: measured on
     the validation loader after the epoch (empty without one); ``lr``: the first param group's learning rate
-    during the epoch; ``seconds``: wall time since the start, at the end of each epoch. ``diverged_at`` is the
-    epoch (counting from 1) in which the loss became NaN or infinite, else None; ``message`` says what happened.
+    at the start of the epoch; ``seconds``: wall time since the start, at the end of each epoch; ``grad_norm``:
+    with ``clip_grad_norm`` set, the largest gradient norm (before clipping) among the epoch's batches.
+    ``diverged_at`` is the epoch (counting from 1) in which the loss became NaN or infinite, else None;
+    ``message`` says what happened.
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -57,6 +103,7 @@ class History:
     val_acc: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
     diverged_at: int | None = None
     message: str = ""
 
@@ -129,19 +176,27 @@ def train(
     scheduler=None,
     scheduler_step: str = "epoch",
     on_epoch: Callable[[History], None] | None = None,
+    clip_grad_norm: float | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader``; returns the History, one value per epoch.
 
     ``loss_fn`` defaults to ``nn.CrossEntropyLoss()`` (the model outputs logits). ``scheduler``: any
     ``torch.optim.lr_scheduler`` built on ``optimizer``, stepped after every epoch (``scheduler_step="epoch"``)
     or after every batch (``"batch"``, for OneCycleLR and similar). ``on_epoch(history)`` is called after each
-    epoch (the training dashboard redraws there). A loss that becomes NaN or infinite stops training at once;
+    epoch (the training dashboard redraws there). ``clip_grad_norm``: if set, every batch's gradient is
+    rescaled before the step so that its norm (over all parameters at once) is at most that value, with
+    ``torch.nn.utils.clip_grad_norm_``; ``history.grad_norm`` keeps each epoch's largest norm before clipping
+    (``math.inf`` records the norms without clipping). A loss that becomes NaN or infinite stops training at once;
     the History keeps every completed epoch, and says in which epoch it diverged (printed too, when ``progress``
     is on; quiet runs such as sweeps read ``history.message``).
     """
     _check_epochs(epochs)
     if scheduler_step not in ("epoch", "batch"):
         raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    if clip_grad_norm is not None and (
+        isinstance(clip_grad_norm, bool) or not isinstance(clip_grad_norm, (int, float)) or not clip_grad_norm > 0
+    ):
+        raise ValueError(f"clip_grad_norm must be None or a number > 0 (math.inf allowed), got {clip_grad_norm!r}")
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     device = _device_of(model)
     history = History()
@@ -155,7 +210,7 @@ def train(
     try:
         for epoch in range(1, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]
-            total, count = 0.0, 0
+            total, count, largest_norm = 0.0, 0, 0.0
             for x, y in train_loader:
                 x, y = x.to(device), y.to(device)
                 optimizer.zero_grad()
@@ -169,6 +224,9 @@ def train(
                     )
                     return history
                 loss.backward()
+                if clip_grad_norm is not None:
+                    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm).item()
+                    largest_norm = max(largest_norm, norm)
                 optimizer.step()
                 if scheduler is not None and scheduler_step == "batch":
                     scheduler.step()
@@ -178,6 +236,8 @@ def train(
                 scheduler.step()
             history.train_loss.append(total / max(count, 1))
             history.lr.append(float(lr))
+            if clip_grad_norm is not None:
+                history.grad_norm.append(largest_norm)
             if val_loader is not None:
                 val_loss, val_acc = evaluate(model, val_loader, loss_fn)
                 history.val_loss.append(val_loss)

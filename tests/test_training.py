@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -194,3 +196,66 @@ def test_lr_sweep_keeps_every_run_picks_by_validation_and_marks_divergence(digit
 def test_lr_sweep_refuses_bad_settings(digits, kwargs, message):
     with pytest.raises(ValueError, match=message):
         training.lr_sweep(kwargs.pop("optimizers"), kwargs.pop("lrs"), digits, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The 1-D convolutional network and gradient clipping (notebook 08)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_cnn1d_takes_flat_signals_is_seeded_and_has_greydanus_size():
+    model = training.cnn1d(seed=3, device="cpu")
+    x = torch.randn(7, 40)
+    assert model(x).shape == (7, 10)
+    assert sum(p.numel() for p in model.parameters()) == 5210  # 150 + 1900 + 1900 + 1260
+    again = training.cnn1d(seed=3, device="cpu")
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), again.parameters(), strict=True))
+    other = training.cnn1d(seed=4, device="cpu")
+    assert not torch.equal(next(model.parameters()), next(other.parameters()))
+    # other lengths: the linear layer follows the three stride-2 convolutions (100 -> 49 -> 25 -> 13)
+    wide = training.cnn1d(length=100, channels=4, classes=3, device="cpu")
+    assert wide(torch.randn(2, 100)).shape == (2, 3) and wide[-1].in_features == 4 * 13
+    # a convolution sees a shifted pattern as the same pattern: the first layer's output shifts with the input
+    bump = torch.zeros(1, 40)
+    bump[0, 10:14] = 1.0
+    first = model[:3]
+    assert torch.allclose(first(bump)[..., 3:12], first(torch.roll(bump, 2, dims=1))[..., 4:13])
+    with pytest.raises(ValueError, match=r"channels must be a whole number >= 1, got 0"):
+        training.cnn1d(channels=0)
+    with pytest.raises(ValueError, match=r"length must be a whole number >= 8, got 4"):
+        training.cnn1d(length=4)
+
+
+def test_cnn1d_learns_mnist1d_beyond_chance():
+    splits = data.load_mnist1d()
+    train_loader, val_loader, _ = splits.loaders(100)
+    model = training.cnn1d(device="cpu")
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    history = training.train(model, opt, train_loader, epochs=3, val_loader=val_loader, progress=False)
+    assert history.val_acc[-1] > 0.35, "ten classes: chance is 10%"
+
+
+def test_clip_grad_norm_bounds_every_step_and_records_the_norm(digits):
+    runs = {}
+    for clip in (None, math.inf, 0.5):
+        train_loader, _, _ = digits.loaders(64)  # the same batches in the same order for each run
+        model = small_model()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        start = [p.detach().clone() for p in model.parameters()]
+        history = training.train(model, opt, train_loader, epochs=1, progress=False, clip_grad_norm=clip)
+        steps = torch.cat([(p.detach() - s).flatten() for p, s in zip(model.parameters(), start, strict=True)])
+        runs[clip] = history, steps
+    plain, recorded, clipped = runs[None][0], runs[math.inf][0], runs[0.5][0]
+    assert plain.grad_norm == [] and len(recorded.grad_norm) == 1 and recorded.grad_norm[0] > 0.5
+    assert plain.train_loss == recorded.train_loss, "clipping at infinity changes nothing"
+    assert torch.equal(runs[None][1], runs[math.inf][1])
+    assert clipped.train_loss != plain.train_loss, "with norms above 0.5, clipping changes the run"
+    # a single step of SGD moves the weights by lr * clipped gradient: its length is at most lr * 0.5
+    model = small_model()
+    x, y = next(iter(train_loader))
+    start = [p.detach().clone() for p in model.parameters()]
+    training.train(model, optim.SGD(model.parameters(), lr=0.1), [(x, y)], epochs=1, progress=False, clip_grad_norm=0.5)
+    moved = torch.cat([(p.detach() - s).flatten() for p, s in zip(model.parameters(), start, strict=True)])
+    assert moved.norm().item() == pytest.approx(0.05, rel=1e-4)
+    with pytest.raises(ValueError, match=r"clip_grad_norm must be None or a number > 0 \(math\.inf allowed\), got 0"):
+        training.train(model, optim.SGD(model.parameters(), lr=0.1), [(x, y)], epochs=1, clip_grad_norm=0)

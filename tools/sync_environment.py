@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_NAMES = {"torch": "pytorch"}  # PyPI name -> conda-forge name, where they differ
+PIP_ONLY = {"mnist1d"}  # on PyPI but not on conda-forge: installed by pip, in the pip section
 PYTHON = "3.11"
 
 
@@ -23,6 +24,10 @@ def conda_spec(requirement: str) -> str:
     name_end = next((i for i, c in enumerate(requirement) if c in "<>=!~ ["), len(requirement))
     name, spec = requirement[:name_end], requirement[name_end:].replace(" ", "")
     return CONDA_NAMES.get(name.lower(), name) + spec
+
+
+def _name(requirement: str) -> str:
+    return requirement[: next((i for i, c in enumerate(requirement) if c in "<>=!~ ["), len(requirement))].lower()
 
 
 def render() -> str:
@@ -36,8 +41,9 @@ def render() -> str:
         "dependencies:",
         f"  - python={PYTHON}",
         "  - pip",
-        *(f'  - "{conda_spec(req)}"' for req in project["dependencies"]),
+        *(f'  - "{conda_spec(req)}"' for req in project["dependencies"] if _name(req) not in PIP_ONLY),
         "  - pip:",
+        *(f'      - "{req}"' for req in project["dependencies"] if _name(req) in PIP_ONLY),
         "      - -e .  # the course's own package, course_lib; its dependencies are already satisfied above",
     ]
     return "\n".join(lines) + "\n"
