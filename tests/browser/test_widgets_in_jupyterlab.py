@@ -59,6 +59,15 @@ NOTEBOOKS = {
     "early_update.ipynb": notebook(
         "from course_lib import widgets\nex = widgets.lr_explorer(curvature=1.0, lr=0.5)\nex.controls['lr'].value = 1.2"
     ),
+    # the map's point (lr 1, momentum 0.6) converges at rate 0.8 (the boundary is at lr 3.2); the cell prints
+    # where it lies on the canvas, as fractions of the figure from its top left (the layout is fixed after the
+    # first draw), so that the test clicks on that point whatever the fonts
+    "momentum_map.ipynb": notebook(
+        "from course_lib import widgets\n"
+        "mm = widgets.momentum_map()\n"
+        "fx, fy = mm.figure.transFigure.inverted().transform(mm.ax_map.transData.transform((1.0, 0.6)))\n"
+        "print(f'map point at {fx:.4f} {1 - fy:.4f}')"
+    ),
 }
 SETTINGS = {  # user settings for this server only: render every cell, no news pop-ups
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
@@ -94,20 +103,21 @@ def wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float 
     raise AssertionError(f"JupyterLab did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory):
-    """A JupyterLab server of our own on a free loopback port, shared by this module's tests; yields (base url,
-    token, log file); stopped afterwards."""
-    tmp_path = tmp_path_factory.mktemp("jupyterlab")
+@contextlib.contextmanager
+def jupyterlab_server(tmp_path: Path, notebooks: dict[str, dict], *, course: bool = True):
+    """A JupyterLab server of our own on a free loopback port, serving `notebooks` (name: content) and, with
+    `course`, a copy of the course's notebooks under course/; yields (base url, token, log file); stopped
+    afterwards. benchmarks/browser_latency.py starts its server with this too."""
     sys.path.insert(0, str(ROOT))
     from tools.jupyter_env import kernel_in_this_environment
 
     kernel_in_this_environment()  # the server's kernels run in this environment, whatever else is installed
     work = tmp_path / "work"
     work.mkdir()
-    for name, content in NOTEBOOKS.items():
+    for name, content in notebooks.items():
         (work / name).write_text(json.dumps(content))
-    shutil.copytree(COURSE, work / "course", ignore=shutil.ignore_patterns(".*"))  # as committed, run by nobody
+    if course:
+        shutil.copytree(COURSE, work / "course", ignore=shutil.ignore_patterns(".*"))  # as committed, run by nobody
     settings = tmp_path / "settings"
     for name, values in SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +158,13 @@ def jupyterlab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """The server shared by this module's tests: (base url, token, log file)."""
+    with jupyterlab_server(tmp_path_factory.mktemp("jupyterlab"), NOTEBOOKS) as server:
+        yield server
 
 
 def run_first_cell(page, count: int) -> None:
@@ -336,6 +353,47 @@ def test_a_picture_update_before_the_view_connects_leaves_one_live_tool(jupyterl
         for _ in range(5):
             handle.press("ArrowRight")
         tab.wait_for_change(canvas, before)
+        tab.no_errors()
+
+
+def test_clicking_the_momentum_map_picks_a_point_and_the_slider_moves_it(jupyterlab, tmp_path):
+    with learner(jupyterlab, tmp_path) as tab:
+        tab.open("momentum_map.ipynb")
+        canvas = tab.run_and_wait_for_plot()
+        page = tab.page
+        tab.step = "reading where the map's point lies"
+        printed = page.locator(".jp-OutputArea-output", has_text="map point at").first.inner_text()
+        fx, fy = (float(v) for v in printed.split("map point at")[1].split()[:2])
+        before = canvas.evaluate("el => el.toDataURL()")
+        first_status = tab.statuses()
+
+        tab.step = "clicking the map at lr 1, momentum 0.6"
+        box = canvas.bounding_box()
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        page.wait_for_function(  # the status line of the new pick
+            "old => [...document.querySelectorAll('.widget-html-content')]"
+            ".some(el => el.textContent.startsWith('lr ') && !old.includes(el.textContent))",
+            arg=first_status,
+            timeout=30_000,
+        )
+        tab.wait_for_change(canvas, before)
+        status = next(s for s in tab.statuses() if s.startswith("lr "))
+        assert status not in first_status, status
+        named = status.split(":")[0].removeprefix("lr ").split(", momentum ")  # "lr 1.01, momentum 0.598: ..."
+        lr, momentum = (float(v) for v in named)
+        assert abs(lr - 1.0) < 0.05 and abs(momentum - 0.6) < 0.03, f"the status should name the pick: {status}"
+        readouts = page.locator(".widget-slider .widget-readout").all_inner_texts()
+        assert [f"{float(r):.3g}" for r in readouts] == named, f"sliders {readouts}, status {status}"
+        assert "after 60 steps the error is" in status, status
+        tab.no_errors()
+
+        tab.step = "pressing ArrowRight on the momentum slider"
+        clicked = canvas.evaluate("el => el.toDataURL()")
+        handle = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="momentum"))
+        handle = handle.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")
+        tab.wait_for_change(canvas, clicked, timeout=15_000)
         tab.no_errors()
 
 
