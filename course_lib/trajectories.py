@@ -1,10 +1,12 @@
 """Run optimizers on a 2-D landscape: the paths the notebooks and the playground draw.
 
-A path here is exactly what the torch.optim class of that name would do on the landscape through autograd
-(the tests check it), computed the fast way: the same update rules as ``course_lib.optim`` applied to the
-landscape's analytic gradient, every configuration stacked into one (N, 2) tensor so that one gradient call
-serves them all, and no autograd graph. Configurations of the same optimizer step together, with
-hyperparameters that differ between them passed to the rule as a column of values.
+A path here is what the torch.optim class of that name would do on the landscape: bit for bit the same
+when the class is given the landscape's analytic gradient, and equal to round-off when it gets the gradient
+through autograd (the tests check both). It is computed the fast way: the same update rules as
+``course_lib.optim`` applied to the analytic gradient, every configuration stacked into one (N, 2) array so that
+one gradient call serves them all, and no autograd graph. Configurations of the same optimizer step together,
+with hyperparameters that differ between them passed to the rule as a column of values (to round-off, not bit
+for bit, the same as running them one by one: a column takes a different torch operation than a number).
 
 A run that turns non-finite or flies off far beyond the plotting window is marked diverged at that step; its
 path and losses from there on are NaN, so plots simply stop. Nothing here raises for a diverging run.
@@ -107,7 +109,7 @@ def run_many(
     with torch.inference_mode():  # no autograd bookkeeping at all: about a quarter faster on these tiny tensors
         path = _simulate(land, batches, start_xy, steps)
     paths = np.empty((steps + 1, len(order), 2))
-    paths[:, order] = path.numpy()
+    paths[:, order] = path
     return [_finish(land, paths[:, i], name, hp) for i, (name, hp) in enumerate(configs)]
 
 
@@ -150,23 +152,36 @@ def tuned_race(
     return [min(runs[i * len(lrs) : (i + 1) * len(lrs)], key=merit) for i in range(len(optimizers))]
 
 
-def _simulate(land: landscapes.Landscape, batches: list, start_xy: tuple[float, float], steps: int) -> torch.Tensor:
-    """Every configuration from the same start, one gradient call per step for all; path (steps+1, N, 2)."""
+def _simulate(land: landscapes.Landscape, batches: list, start_xy: tuple[float, float], steps: int) -> np.ndarray:
+    """Every configuration from the same start, one gradient call per step for all; path (steps+1, N, 2).
+
+    On a few numbers the cost of a step is the cost of calling operations, not of arithmetic, so: the points
+    live in one numpy array that a torch tensor shares (``torch.from_numpy``), and so do the gradients. Each
+    step the landscape's gradient formula runs on the numpy columns x and y (a numpy operation on three numbers
+    costs a fraction of a torch one), then each class's own ``_update`` steps its rows of the shared tensor in
+    place, so the arithmetic of every step is torch's own. Every view, state and bound method is made once,
+    before the loop. (The gradient formulas are plain arithmetic, which numpy and torch round alike; only a
+    power such as ``y**3`` may differ in the last bit: numpy calls the C library's pow, torch multiplies.)
+    """
     n = sum(len(rows) for _, _, rows in batches)
-    params = torch.tensor(start_xy, dtype=torch.float64).repeat(n, 1)
-    path = torch.empty(steps + 1, n, 2, dtype=torch.float64)
-    path[0] = params
-    slices, states, offset = [], [], 0
+    path = np.empty((steps + 1, n, 2))
+    path[0] = start_xy
+    points, grads = path[0].copy(), np.empty((n, 2))
+    x, y, gx, gy = points[:, 0], points[:, 1], grads[:, 0], grads[:, 1]
+    points_t, grads_t = torch.from_numpy(points), torch.from_numpy(grads)  # the same memory, seen by torch
+    formula = land._grad  # the landscape's gradient on coordinate columns (Landscape.grad would also stack them)
+    work, offset = [], 0
     for cls, group, rows in batches:
-        view = params[offset : offset + len(rows)]
-        slices.append((cls, group, view, slice(offset, offset + len(rows))))
-        states.append(cls._init_state(view, group))
+        mine = slice(offset, offset + len(rows))
+        view = points_t[mine]
+        work.append((cls._update, view, grads_t[mine], cls._init_state(view, group), group))
         offset += len(rows)
-    for k in range(1, steps + 1):
-        grads = land.grad(params)
-        for (cls, group, view, rows), state in zip(slices, states, strict=True):
-            cls._update(view, grads[rows], state, group)  # the class's own step: its rule, in place on `view`
-        path[k] = params
+    with np.errstate(all="ignore"):  # a diverging run overflows to inf and NaN: _finish reports it, quietly
+        for k in range(1, steps + 1):
+            gx[:], gy[:] = formula(x, y)
+            for update, view, grad, state, group in work:
+                update(view, grad, state, group)  # the class's own step: its rule, in place on `view`
+            path[k] = points
     return path
 
 

@@ -1,6 +1,9 @@
-"""Trajectories equal what torch.optim does through autograd; divergence is reported, never raised."""
+"""Trajectories equal what torch.optim does (bit for bit given the same gradient, to round-off through autograd);
+divergence is reported, never raised."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -53,6 +56,67 @@ def test_path_equals_torch_optim_through_autograd(land_name, name):
     assert traj.diverged_at is None
     assert np.allclose(traj.path, expected, rtol=1e-9, atol=1e-9)
     assert np.allclose(traj.losses, land.value(expected), rtol=1e-9, atol=1e-9)
+
+
+def torch_path_given_gradient(land, name, start, steps, hparams):
+    """torch.optim's class of that name as a user gets it (Yogi: ours), fed the landscape's analytic gradient."""
+    cls, settings = optim.optimizer_settings(name, **hparams)
+    torch_cls = getattr(torch.optim, cls.__name__, cls)
+    if torch_cls is not cls:
+        settings.pop("decoupled_weight_decay", None)
+    xy = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = torch_cls([xy], **settings)
+    path = [xy.detach().clone()]
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            xy.grad = torch.from_numpy(land.grad(xy.detach().numpy()))
+            opt.step()
+            path.append(xy.detach().clone())
+    return torch.stack(path).numpy()
+
+
+@pytest.mark.parametrize("land_name", landscapes.names())
+@pytest.mark.parametrize("name", NAMES)
+def test_path_is_torch_optim_bit_for_bit_given_the_same_gradient(land_name, name):
+    land = landscapes.get(land_name)
+    traj = trajectories.run(land, name, steps=200, **HPARAMS[name])
+    assert traj.diverged_at is None
+    assert np.array_equal(traj.path, torch_path_given_gradient(land, name, land.start, 200, HPARAMS[name]))
+
+
+@pytest.mark.parametrize("land_name", landscapes.names())
+def test_the_playground_race_is_torch_optim_bit_for_bit_and_a_divergence_is_found_at_its_step(land_name):
+    from course_lib.widgets import DEFAULT_LR  # the rate the playground opens each landscape with
+
+    land = landscapes.get(land_name)
+    lr = DEFAULT_LR[land_name]
+    race = [("sgd", {"lr": lr}), ("momentum", {"lr": lr, "momentum": 0.9})]
+    race += [("adam", {"lr": lr, "betas": (0.9, 0.999), "eps": 1e-8}), ("nesterov", {"lr": 3.0})]  # the last diverges
+    (x0, x1), (y0, y1) = land.bounds
+    limit = trajectories.DIVERGENCE_FACTOR * max(x1 - x0, y1 - y0)
+    for t, (name, hp) in zip(trajectories.run_many(land, race, steps=200), race, strict=True):
+        expected = torch_path_given_gradient(land, name, land.start, 200, hp)
+        end = 201 if t.diverged_at is None else t.diverged_at
+        assert np.array_equal(t.path[:end], expected[:end])
+        with np.errstate(all="ignore"):
+            gone = ~np.isfinite(expected).all(axis=1) | ~np.isfinite(land.value(expected))
+            gone |= np.abs(expected - [(x0 + x1) / 2, (y0 + y1) / 2]).max(axis=1) > limit
+        assert t.diverged_at == (int(np.argmax(gone)) if gone.any() else None)
+        assert (t.diverged_at is not None) == (name == "nesterov")
+
+
+def test_one_gradient_call_per_step_serves_every_configuration():
+    land = landscapes.get("rosenbrock")
+    calls = []
+
+    def counting(x, y):
+        calls.append(len(x))
+        return land._grad(x, y)
+
+    configs = [("sgd", {"lr": 1e-3}), ("momentum", {"lr": 1e-3}), ("adam", {"lr": 0.01}), ("adam", {"lr": 0.02})]
+    runs = trajectories.run_many(dataclasses.replace(land, _grad=counting), configs, steps=50)
+    assert calls == [4] * 50
+    assert np.array_equal(runs[1].path, trajectories.run(land, "momentum", lr=1e-3, steps=50).path)
 
 
 def test_run_many_equals_run_one_by_one_including_mixed_batches():
