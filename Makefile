@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
+SITE_STAMP := $(VENV)/.course-site-installed
 PORT   ?= 8888
 
-.PHONY: help install lab test lint unit notebooks execute figures bench lock clean
+.PHONY: help install lab test lint unit notebooks execute figures bench site lock clean
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +18,7 @@ help:
 	@echo "make execute    re-run every notebook top to bottom in a fresh kernel and store its outputs"
 	@echo "make figures    regenerate every PNG in figures/"
 	@echo "make bench      print the benchmarks in benchmarks/"
+	@echo "make site       build the course website into site/ from the stored notebooks (open site/index.html)"
 	@echo "make environment.yml   regenerate environment.yml from pyproject.toml"
 	@echo "make lock       refresh constraints.txt (exact versions) from the current .venv"
 	@echo "make clean      remove .venv and caches"
@@ -30,6 +32,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 	@echo "course environment ready in $(VENV)"
+
+# The website's tools (the optional extra "site") come on top, for make site and make test only; make lab never needs them.
+$(SITE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,site]"
+	@touch $(SITE_STAMP)
 
 # JupyterLab refuses to run as root unless told; containers often run as root
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -48,7 +55,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tools/nbval_san
 notebooks: install
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) notebooks
 
-test: install
+test: install $(SITE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/sync_environment.py --check
 	$(BIN)/python -m pytest tests notebooks $(NBVAL_FLAGS)
@@ -64,6 +71,9 @@ bench: install
 figures: install
 	$(BIN)/python -m course_lib.figures
 
+site: $(SITE_STAMP)
+	$(BIN)/python docs/build_site.py --out site
+
 environment.yml: pyproject.toml
 	$(PYTHON) tools/sync_environment.py
 
@@ -74,5 +84,5 @@ lock: install
 	  cat constraints.txt.new; } > constraints.txt && rm constraints.txt.new
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site build/site
 	find . -name __pycache__ -prune -exec rm -rf {} +
