@@ -20,6 +20,7 @@ copyright = "the optim-course authors, MIT licence"
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
+    "sphinx.ext.githubpages",  # writes .nojekyll, so that GitHub Pages serves _static/ and the other _ folders
     "course_site",  # also copies MathJax 3 (from the sphinx-mathjax-offline package) into _static/mathjax
 ]
 

@@ -116,6 +116,7 @@ def test_the_course_has_notebooks_to_show():
 
 
 def test_jupyterlab_slug_matches_the_notebooks_links():
+    need("sphinx", "the website's tools come with the 'site' extra (make site or make test install it)")
     from course_site import jupyterlab_slug
 
     assert jupyterlab_slug("4. Nesterov momentum") == "4.-Nesterov-momentum"
