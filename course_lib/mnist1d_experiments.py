@@ -1,0 +1,338 @@
+"""Notebook 08's experiments on MNIST-1D: one training run described by a ``RunConfig``, and what it measures.
+
+Each experiment of notebook 08 (tuning, schedules, clipping, batch size, generalization) is a list of
+``RunConfig``s, each trained by ``run``: the 1-D CNN (``training.cnn1d``) or the MLP on ``data.load_mnist1d()``,
+with a learning-rate schedule stepped after every batch. The whole grid takes minutes, too long for a notebook,
+so ``benchmarks/mnist1d_sweeps.py`` runs it once and stores every result in ``results/mnist1d_sweeps.json``
+(inside this package); ``load_sweeps`` reads that file and ``Sweeps.find`` looks a run up by its settings.
+The notebook re-runs one stored run live and checks it matches, and so does a test, so the stored numbers
+cannot drift from the code.
+
+- ``lr_multiplier``: the five schedules as functions of the step (constant, step, cosine, warmup then cosine,
+  one-cycle), each a multiplier of the configured learning rate.
+- ``run``: one training run; validation accuracy after every epoch, test accuracy at the end.
+- ``steps_to_accuracy``: how many steps a run needs to reach a validation accuracy (batch-size experiment).
+- ``gradient_noise_scale``: McCandlish et al.'s simple noise scale tr(Sigma) / |G|^2 from per-example gradients.
+
+Introduced in notebook 08.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from course_lib import data, optim, training
+
+__all__ = [
+    "SCHEDULES",
+    "RunConfig",
+    "RunResult",
+    "lr_multiplier",
+    "run",
+    "steps_to_accuracy",
+    "gradient_noise_scale",
+    "Sweeps",
+    "load_sweeps",
+    "SWEEPS_PATH",
+]
+
+SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "one_cycle")
+SWEEPS_PATH = Path(__file__).resolve().parent / "results" / "mnist1d_sweeps.json"
+
+
+def lr_multiplier(schedule: str, step: int, total_steps: int, warmup_steps: int = 0) -> float:
+    """The factor by which ``schedule`` multiplies the configured learning rate at ``step`` (counting from 0).
+
+    With t = step and T = total_steps:
+
+    - ``constant``: 1 (after a linear warmup when ``warmup_steps`` W > 0: (t + 1) / W while t < W);
+    - ``step``: 1, then 0.1 from t = T/2, then 0.01 from t = 3T/4;
+    - ``cosine``: (1 + cos(pi t / T)) / 2, from 1 down to 0 (Loshchilov & Hutter, 2017, "SGDR");
+    - ``warmup_cosine``: (t + 1) / W while t < W, then (1 + cos(pi (t - W) / (T - W))) / 2;
+    - ``one_cycle``: up from 1/25 to 1 along half a cosine until step 0.3 T - 1, then down to 1/25e4 at
+      step T - 1 along another (what ``torch.optim.lr_scheduler.OneCycleLR`` does to the rate with its defaults;
+      Smith & Topin, 2019, "Super-Convergence"; unlike OneCycleLR, momentum is left alone).
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    if not 0 <= warmup_steps < total_steps:
+        raise ValueError(f"warmup_steps must be between 0 and total_steps - 1 = {total_steps - 1}, got {warmup_steps}")
+    t, T, W = step, total_steps, warmup_steps
+    if schedule in ("constant", "warmup_cosine") and t < W:
+        return (t + 1) / W
+    if schedule == "constant":
+        return 1.0
+    if schedule == "step":
+        return 1.0 if t < T / 2 else 0.1 if t < 3 * T / 4 else 0.01
+    if schedule == "cosine":
+        return (1 + math.cos(math.pi * t / T)) / 2
+    if schedule == "warmup_cosine":
+        return (1 + math.cos(math.pi * (t - W) / (T - W))) / 2
+    up = 0.3 * T - 1  # OneCycleLR's arithmetic: the peak at step 0.3 T - 1, the end at step T - 1
+    start, end = 1 / 25, 1 / 25e4
+    if t <= up:
+        return 1 + (start - 1) * (1 + math.cos(math.pi * t / up)) / 2
+    return end + (1 - end) * (1 + math.cos(math.pi * (t - up) / (T - 1 - up))) / 2
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run on MNIST-1D. ``optimizer``: a ``make_optimizer`` name ("momentum" is SGD with momentum
+    0.9); ``lr``: the learning rate the schedule multiplies; ``warmup_epochs``: linear warmup length for the
+    ``constant`` and ``warmup_cosine`` schedules; ``clip``: the largest gradient norm allowed, or None;
+    ``weight_decay``: the optimizer's own; ``seed``: the model's initial weights and the order of the batches;
+    ``model``: "cnn" (``training.cnn1d``) or "mlp" (two hidden layers of 100)."""
+
+    optimizer: str = "momentum"
+    lr: float = 0.05
+    batch_size: int = 100
+    epochs: int = 30
+    schedule: str = "constant"
+    warmup_epochs: float = 0.0
+    clip: float | None = None
+    weight_decay: float = 0.0
+    seed: int = 0
+    model: str = "cnn"
+
+    def __post_init__(self) -> None:
+        optim.optimizer_class(self.optimizer)  # an unknown name raises ValueError listing the known ones
+        if not (isinstance(self.lr, (int, float)) and 0 < self.lr < math.inf):
+            raise ValueError(f"lr must be a finite number > 0, got {self.lr!r}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a whole number >= 1, got {self.batch_size!r}")
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
+            raise ValueError(f"epochs must be a whole number >= 1, got {self.epochs!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        if not 0 <= self.warmup_epochs < self.epochs:
+            raise ValueError(f"warmup_epochs must be in [0, epochs={self.epochs}), got {self.warmup_epochs!r}")
+        if self.clip is not None and not self.clip > 0:
+            raise ValueError(f"clip must be None or a number > 0, got {self.clip!r}")
+        if self.model not in ("cnn", "mlp"):
+            raise ValueError(f"model must be 'cnn' or 'mlp', got {self.model!r}")
+
+    def label(self) -> str:
+        """A short description, for tables and legends."""
+        text = f"{self.optimizer} lr {self.lr:g}, batch {self.batch_size}, {self.schedule}"
+        if self.warmup_epochs:
+            text += f" (warmup {self.warmup_epochs:g} ep)"
+        if self.clip is not None:
+            text += f", clip {self.clip:g}"
+        if self.weight_decay:
+            text += f", wd {self.weight_decay:g}"
+        return f"{text}, seed {self.seed}"
+
+
+@dataclass
+class RunResult:
+    """What ``run`` measured: per epoch ``train_loss``, ``val_loss``, ``val_acc``, ``grad_norm`` (the largest
+    gradient norm among the epoch's batches, before clipping); at the end ``test_acc`` (None if it diverged);
+    ``diverged_at``: the epoch whose loss became NaN or infinite, else None; ``seconds``: wall time."""
+
+    config: RunConfig
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    test_acc: float | None = None
+    diverged_at: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def final_val_acc(self) -> float:
+        """The last epoch's validation accuracy; 0 for a run that diverged (it ended with nothing usable)."""
+        return 0.0 if self.diverged_at is not None or not self.val_acc else self.val_acc[-1]
+
+    def to_dict(self) -> dict:
+        """Plain numbers (6 significant digits) for the JSON file."""
+
+        def short(values):
+            return [float(f"{v:.6g}") for v in values]
+
+        out = {"config": asdict(self.config), "seconds": round(self.seconds, 3), "diverged_at": self.diverged_at}
+        for name in ("train_loss", "val_loss", "val_acc", "grad_norm"):
+            out[name] = short(getattr(self, name))
+        out["test_acc"] = None if self.test_acc is None else float(f"{self.test_acc:.6g}")
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RunResult:
+        return cls(RunConfig(**d["config"]), **{k: v for k, v in d.items() if k != "config"})
+
+
+@cache
+def _splits():
+    return data.load_mnist1d()
+
+
+def _model(config: RunConfig, device) -> nn.Module:
+    if config.model == "cnn":
+        return training.cnn1d(seed=config.seed, device=device)
+    return training.mlp(40, (100, 100), seed=config.seed, device=device)
+
+
+def _optimizer(config: RunConfig, model: nn.Module) -> torch.optim.Optimizer:
+    extra = {"weight_decay": config.weight_decay} if config.weight_decay else {}
+    return optim.make_optimizer(config.optimizer, model.parameters(), lr=config.lr, **extra)
+
+
+def run(config: RunConfig, *, splits=None, device="cpu") -> RunResult:
+    """Train ``config`` on MNIST-1D (``splits`` default: ``data.load_mnist1d()``) with ``training.train``.
+
+    The schedule is a ``LambdaLR`` of ``lr_multiplier``, stepped after every batch; clipping is ``train``'s
+    ``clip_grad_norm`` (with ``clip=None`` the norms are still recorded, unclipped). Test accuracy is measured
+    once, at the end. The same config gives the same numbers on the same machine and thread count.
+    """
+    splits = splits if splits is not None else _splits()
+    start = time.perf_counter()
+    model = _model(config, device)
+    optimizer = _optimizer(config, model)
+    train_loader, val_loader, test_loader = splits.loaders(config.batch_size, seed=config.seed)
+    total = config.epochs * len(train_loader)
+    warmup = round(config.warmup_epochs * len(train_loader))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda t: lr_multiplier(config.schedule, min(t, total - 1), total, warmup)
+    )
+    history = training.train(
+        model,
+        optimizer,
+        train_loader,
+        epochs=config.epochs,
+        val_loader=val_loader,
+        progress=False,
+        scheduler=scheduler,
+        scheduler_step="batch",
+        clip_grad_norm=config.clip if config.clip is not None else math.inf,
+    )
+    result = RunResult(config, history.train_loss, history.val_loss, history.val_acc, history.grad_norm)
+    result.diverged_at = history.diverged_at
+    if history.diverged_at is None:
+        result.test_acc = training.evaluate(model, test_loader)[1]
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def steps_to_accuracy(
+    config: RunConfig, target: float, *, eval_every: int = 10, max_steps: int = 4000, splits=None, device="cpu"
+) -> int | None:
+    """The first step (a multiple of ``eval_every``) after which validation accuracy reaches ``target``.
+
+    Trains ``config`` (its schedule, warmup and clipping; ``epochs`` only sets the schedule's length) and
+    evaluates every ``eval_every`` steps; None if ``max_steps`` pass first or the loss diverges.
+    """
+    if not 0 < target < 1:
+        raise ValueError(f"target must be an accuracy strictly between 0 and 1, got {target!r}")
+    splits = splits if splits is not None else _splits()
+    model = _model(config, device)
+    optimizer = _optimizer(config, model)
+    train_loader, val_loader, _ = splits.loaders(config.batch_size, seed=config.seed)
+    total = config.epochs * len(train_loader)
+    warmup = round(config.warmup_epochs * len(train_loader))
+    loss_fn = nn.CrossEntropyLoss()
+    step = 0
+    while step < max_steps:
+        for x, y in train_loader:
+            for g in optimizer.param_groups:
+                g["lr"] = config.lr * lr_multiplier(config.schedule, min(step, total - 1), total, warmup)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x.to(device)), y.to(device))
+            if not torch.isfinite(loss):
+                return None
+            loss.backward()
+            if config.clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+            optimizer.step()
+            step += 1
+            if step % eval_every == 0 and training.evaluate(model, val_loader)[1] >= target:
+                return step
+            if step >= max_steps:
+                return None
+    return None
+
+
+def gradient_noise_scale(model: nn.Module, dataset, *, chunk: int = 1000) -> dict[str, float]:
+    """McCandlish et al.'s (2018, "An Empirical Model of Large-Batch Training") simple noise scale at ``model``.
+
+    With g_i the gradient of example i's loss (all n examples of ``dataset``, computed one by one with
+    ``torch.func``), G = mean of the g_i (the full-batch gradient) and tr(Sigma) = sum over examples and
+    weights of (g_i - G)^2 / (n - 1) (the total variance of one example's gradient):
+    ``B_simple = tr(Sigma) / |G|^2``. A minibatch of B examples has gradient noise tr(Sigma) / B; at
+    B = B_simple the noise equals the signal |G|^2. Returns {"trace_sigma", "grad_sq", "b_simple"}.
+    """
+    from torch.func import functional_call, grad, vmap
+
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    loss_fn = nn.CrossEntropyLoss()
+
+    def one_loss(p, x, y):
+        return loss_fn(functional_call(model, p, (x[None],)), y[None])
+
+    per_example = vmap(grad(one_loss), in_dims=(None, 0, 0))
+    x_all, y_all = dataset.tensors
+    device = next(model.parameters()).device
+    n = len(y_all)
+    total = {k: torch.zeros_like(v, dtype=torch.float64) for k, v in params.items()}
+    total_sq = 0.0
+    was_training = model.training
+    model.eval()
+    try:
+        for i in range(0, n, chunk):
+            grads = per_example(params, x_all[i : i + chunk].to(device), y_all[i : i + chunk].to(device))
+            for k, g in grads.items():
+                g = g.double()
+                total[k] += g.sum(dim=0)
+                total_sq += (g**2).sum().item()
+    finally:
+        model.train(was_training)
+    grad_sq = sum((t / n).pow(2).sum().item() for t in total.values())
+    trace_sigma = (total_sq - n * grad_sq) / (n - 1)
+    return {"trace_sigma": trace_sigma, "grad_sq": grad_sq, "b_simple": trace_sigma / grad_sq}
+
+
+# --------------------------------------------------------------------------------------------------------
+# The stored sweeps
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sweeps:
+    """The results ``benchmarks/mnist1d_sweeps.py`` stored: ``meta`` (how and how long it ran), ``runs`` per
+    section name (a list of ``RunResult``), and ``extra`` (the batch-size and noise-scale measurements)."""
+
+    meta: dict
+    runs: dict[str, list[RunResult]]
+    extra: dict
+
+    def find(self, section: str, **settings) -> list[RunResult]:
+        """Every run of ``section`` whose config has all of ``settings`` (for example optimizer="adam")."""
+        if section not in self.runs:
+            raise ValueError(f"section must be one of {', '.join(self.runs)}, got {section!r}")
+        names = {f.name for f in fields(RunConfig)}
+        unknown = set(settings) - names
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; a RunConfig has {sorted(names)}")
+        return [r for r in self.runs[section] if all(getattr(r.config, k) == v for k, v in settings.items())]
+
+    def table(self, section: str, by: str = "optimizer", metric: str = "final_val_acc") -> dict:
+        """{value of ``by``: (mean, std over seeds, number of seeds)} of ``metric`` in ``section``."""
+        groups: dict = {}
+        for r in self.runs[section]:
+            value = r.final_val_acc if metric == "final_val_acc" else getattr(r, metric)
+            groups.setdefault(getattr(r.config, by), []).append(value)
+        return {k: (float(np.mean(v)), float(np.std(v)), len(v)) for k, v in groups.items()}
+
+
+def load_sweeps(path: str | Path = SWEEPS_PATH) -> Sweeps:
+    """Read the stored sweeps (default: the file shipped in ``course_lib/results/``)."""
+    raw = json.loads(Path(path).read_text())
+    runs = {name: [RunResult.from_dict(d) for d in items] for name, items in raw["runs"].items()}
+    return Sweeps(raw["meta"], runs, raw.get("extra", {}))
