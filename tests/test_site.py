@@ -147,7 +147,7 @@ def test_each_notebook_page_offers_its_notebook_and_the_two_commands(site):
         banner = soup(page).select_one(".course-run-live")
         assert banner is not None, f"{page.name}: no banner"
         link = banner.select_one("a.course-download")
-        assert link.get_text() == notebook.name
+        assert link.get_text() == notebook.name and link["download"] == notebook.name
         download = (page.parent / link["href"]).resolve()
         assert download.read_bytes() == notebook.read_bytes(), f"{page.name}: the download is not the notebook"
         assert "make lab" in banner.get_text() and "make test" in banner.get_text()

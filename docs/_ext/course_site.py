@@ -112,7 +112,9 @@ class RunLiveBanner(SphinxTransform):
         first = nodes.paragraph()
         first += nodes.strong("", "Run this notebook live. ")
         first += nodes.Text("Download ")
-        first += nodes.reference("", name, refuri=href, classes=["course-download"])
+        # the download attribute: a browser saves the notebook instead of showing its JSON
+        link = f'<a class="reference external course-download" href="{href}" download="{name}">{name}</a>'
+        first += nodes.raw("", link, format="html")
         first += nodes.Text(" and open it in your own JupyterLab, or get the whole course and run, in its folder:")
         banner += first
         clone = self.config.course_repository_url
