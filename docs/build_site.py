@@ -86,22 +86,28 @@ def _warnings(log: Path) -> list[str]:
 
 
 def build(out: Path, work: Path, *, jobs: str = "auto", quiet: bool = True) -> BuildResult:
-    """Stage the sources into work/src and build the HTML site into out (doctrees in work/doctrees).
+    """Stage the sources into work/src, build the HTML site in work/html and copy it to out (replacing a site
+    built there before).
 
     Every Sphinx warning fails the build except reST formatting slips in course_lib's docstrings, which only
     make a line of the API page look odd; those are returned apart."""
     from sphinx.cmd.build import build_main
 
-    src = work / "src"
+    if out.exists() and any(out.iterdir()) and not (out / ".buildinfo").exists():
+        raise SystemExit(f"{out} holds files that are not a site built by Sphinx: choose an empty or new folder")
+    src, html = work / "src", work / "html"  # Sphinx writes into work/ only (MyST-NB puts files beside html/)
     stage(src)
     log = work / "warnings.log"
     args = ["-b", "html", "-E", "--keep-going", "-j", jobs, "-d", str(work / "doctrees"), "-w", str(log)]
-    args += [str(src), str(out)]
+    args += [str(src), str(html)]
     if quiet:
         args.insert(0, "-q")
     status = build_main(args)
     entries = _warnings(log) if log.exists() else []
     docstring = [e for e in entries if DOCSTRING_WARNING.search(e)]
+    if status == 0:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(html, out)
     return BuildResult(status, [e for e in entries if e not in docstring], docstring)
 
 
