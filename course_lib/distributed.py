@@ -228,7 +228,7 @@ def _build_model(settings: Settings, splits) -> torch.nn.Module:
     if settings.model == "cnn1d":
         if not hasattr(training, "cnn1d"):
             raise ValueError("model 'cnn1d' needs course_lib.training.cnn1d, which this version lacks")
-        return training.cnn1d(splits.features, splits.classes, seed=settings.seed, device="cpu")
+        return training.cnn1d(splits.features, classes=splits.classes, seed=settings.seed, device="cpu")
     return training.mlp(splits.features, (128,), splits.classes, seed=settings.seed, device="cpu")
 
 

@@ -171,3 +171,27 @@ def test_under_torchrun_the_group_timeout_ends_a_run_whose_worker_hangs(tmp_path
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=tmp_path)
     assert done.returncode != 0
     assert "Timed out waiting 3000ms" in done.stderr and "rank      : 0" in done.stderr
+
+
+@pytest.mark.skipif(not TORCHRUN.exists(), reason="torchrun is not installed next to this Python")
+def test_the_cluster_command_works_with_two_torchrun_agents_meeting_at_a_rendezvous(tmp_path, two_workers):
+    """The README's command for many machines, with both "machines" on this one: each agent starts 1 worker."""
+    endpoint = f"127.0.0.1:{distributed.free_port()}"
+    agents = []
+    for node in range(2):
+        cmd = [str(TORCHRUN), "--nnodes", "2", "--nproc-per-node", "1", "--rdzv-backend", "c10d"]
+        cmd += ["--rdzv-endpoint", endpoint, "--rdzv-id", "test", "-m", "course_lib.distributed"]
+        cmd += ["--batch-size", "16", "--lr", "0.05", "--momentum", "0.9", "--dtype", "float64"]
+        cmd += ["--out", str(tmp_path / f"node{node}.json")]
+        agents.append(subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    try:
+        logs = [agent.communicate(timeout=180)[0] for agent in agents]
+    finally:
+        for agent in agents:
+            agent.kill()
+            agent.wait()
+    assert [agent.returncode for agent in agents] == [0, 0], "\n".join(log[-2000:] for log in logs)
+    written = list(tmp_path.glob("node*.json"))  # only global rank 0 writes, on whichever machine it runs
+    assert len(written) == 1
+    summary = json.loads(written[0].read_text())
+    assert summary["world_size"] == 2 and summary["weights_sha256"] == two_workers.weights_sha256()
