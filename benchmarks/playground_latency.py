@@ -2,12 +2,12 @@
 
 In a Jupyter kernel started by nbclient (no browser), build the playground on Rosenbrock with sgd, momentum and
 Adam for 200 steps, then set ``controls["lr"].value`` to a dozen values and time each assignment: that is
-the whole redraw (three runs computed, lines updated, the changed pixels encoded and sent). Two settings:
+the whole redraw (three runs computed, lines updated, their pixel coordinates sent to the browser's canvas).
+Two settings (benchmarks/browser_latency.py times the same in a real JupyterLab, keypress to picture):
 
-- no front end: the tools render in the kernel but send nothing, since no browser has connected (sending
-  before ipympl's front end connects would leave its canvas empty);
-- as in JupyterLab: the kernel receives the "initialized" message that JupyterLab's ipympl front end sends,
-  after which every redraw also encodes the changed pixels as PNG and sends them. This is what a learner gets.
+- no front end: no browser view has said it appeared (the lines are sent all the same; nbclient drops them);
+- as in JupyterLab: the kernel receives the "connected" message that the tool's browser canvas sends; every
+  redraw sends the moving lines' pixel coordinates (no picture). This is what a learner gets.
 
 Beside them, in the same kernel: the naive computation of the same three runs with torch.optim and autograd,
 one step at a time, and the course's batched computation alone. Targets (issue "Loss landscapes ..."):
@@ -72,7 +72,7 @@ def timed(fn):
 
 
 no_frontend = redraw_times()
-pg.canvas._handle_message(pg.canvas, {"type": "initialized"}, [])  # what JupyterLab's front end sends
+pg.view._handle_custom_msg({"type": "connected"}, [])  # what the browser's canvas sends when it appears
 with_frontend = redraw_times()
 naive_times = timed(naive)
 ours_times = timed(lambda lr: trajectories.run_many(land, pg.configs(), steps=200))

@@ -94,7 +94,7 @@ def test_controls_and_starting_point(mm):
 
 
 def test_setting_a_slider_redraws_and_moves_the_marker(mm):
-    image, redraws, rates = np.asarray(mm.canvas.buffer_rgba()).copy(), mm.redraws, mm.rates
+    image, redraws, rates = mm.pixels().copy(), mm.redraws, mm.rates
     mm.controls["momentum"].value = 0.7
     assert mm.redraws == redraws + 1
     assert mm.rates is rates, "a pick moves lines only; the map is computed once per condition"
@@ -104,7 +104,7 @@ def test_setting_a_slider_redraws_and_moves_the_marker(mm):
     )
     assert np.allclose(mm.run.path, expected.path, equal_nan=True)
     assert np.allclose(np.column_stack(mm._path.get_data()), expected.path)
-    assert (np.asarray(mm.canvas.buffer_rgba()) != image).any()
+    assert (mm.pixels() != image).any()
 
 
 def test_clicking_the_map_picks_lr_and_momentum_with_one_redraw(mm):
@@ -128,11 +128,11 @@ def test_divergence_is_reported_with_its_step(mm):
 
 
 def test_bad_condition_gives_a_message_and_keeps_the_picture(mm):
-    image, redraws = np.asarray(mm.canvas.buffer_rgba()).copy(), mm.redraws
+    image, redraws = mm.pixels().copy(), mm.redraws
     mm.controls["condition"].value = 0.5
     assert mm.error is not None and "condition number must be between 1 and 1e6" in mm.status_text
     assert mm.redraws == redraws
-    assert (np.asarray(mm.canvas.buffer_rgba()) == image).all()
+    assert (mm.pixels() == image).all()
     mm.controls["condition"].value = 100.0
     assert mm.error is None and mm.polyak[1] == pytest.approx((9 / 11) ** 2)
 

@@ -16,9 +16,10 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
+from matplotlib.colors import to_hex
 from PIL import Image
 
-from course_lib import landscapes, trajectories, widgets
+from course_lib import landscapes, plotting, trajectories, widgets
 
 
 @pytest.fixture
@@ -30,8 +31,14 @@ def drawn_paths(pg) -> dict[str, np.ndarray]:
     return {t.optimizer: np.column_stack(line.get_data()) for t, (line, _) in zip(pg.runs, pg._paths, strict=True)}
 
 
-def pixels(canvas) -> np.ndarray:
-    return np.asarray(canvas.buffer_rgba()).copy()
+def pixels(tool) -> np.ndarray:
+    """The figure as it is now, rendered with Agg (what the stored picture shows)."""
+    return tool.pixels().copy()
+
+
+def scene(tool) -> list[dict]:
+    """What the browser's canvas draws over the background: the moving artists' items."""
+    return tool.view.scene["items"]
 
 
 def test_required_controls_and_figure(pg):
@@ -47,12 +54,12 @@ def test_drawn_paths_are_the_trajectories(pg):
 
 
 def test_setting_lr_redraws_before_the_assignment_returns(pg):
-    before, image, redraws = drawn_paths(pg), pixels(pg.canvas), pg.redraws
+    before, image, redraws = drawn_paths(pg), pixels(pg), pg.redraws
     pg.controls["lr"].value = 5e-4
     after = drawn_paths(pg)
     assert pg.redraws == redraws + 1
     assert all(not np.allclose(before[k], after[k], equal_nan=True) for k in before)
-    assert (pixels(pg.canvas) != image).any(), "the canvas pixels must change, not only the data"
+    assert (pixels(pg) != image).any(), "the figure's pixels must change, not only the data"
     assert np.allclose(after["adam"], trajectories.run("rosenbrock", "adam", lr=5e-4, steps=100).path)
 
 
@@ -104,14 +111,14 @@ def test_clicking_the_map_moves_the_start(pg):
 
 
 def test_changing_landscape_brings_its_window_start_and_learning_rate(pg):
-    image = pixels(pg.canvas)
+    image = pixels(pg)
     pg.controls["landscape"].value = "himmelblau"
     land = landscapes.get("himmelblau")
     assert pg.ax_map.get_xlim() == land.bounds[0] and pg.ax_map.get_title() == "Himmelblau"
     assert (pg.controls["start_x"].value, pg.controls["start_y"].value) == land.start
     assert pg.controls["lr"].value == widgets.DEFAULT_LR["himmelblau"]
     assert all(np.allclose(p[0], land.start) for p in drawn_paths(pg).values())
-    assert (pixels(pg.canvas) != image).any()
+    assert (pixels(pg) != image).any()
 
 
 def test_toggling_optimizers_adds_and_removes_lines(pg):
@@ -136,12 +143,12 @@ def test_settings_one_optimizer_refuses_leave_the_others_running(pg):
 
 def test_when_nothing_can_run_the_last_good_picture_stays():
     pg = widgets.Playground("beale", ("adam", "amsgrad"), steps=30)
-    before, image = drawn_paths(pg), pixels(pg.canvas)
+    before, image = drawn_paths(pg), pixels(pg)
     pg.controls["beta1"].value = 1.0
     assert pg.error is not None and "betas[0] must be a number in [0, 1), got 1.0" in pg.error
     assert "last settings that worked" in pg.status.value
     assert all(np.allclose(before[k], v, equal_nan=True) for k, v in drawn_paths(pg).items())
-    assert (pixels(pg.canvas) == image).all()
+    assert (pixels(pg) == image).all()
 
 
 def test_momentum_at_zero_keeps_the_race_going():
@@ -225,33 +232,104 @@ def test_explorer_verdicts_follow_1_minus_lr_L(lr, words):
 
 def test_explorer_draws_the_iterates_of_gradient_descent():
     ex = widgets.LearningRateExplorer(curvature=2.0, lr=0.3, steps=10)
-    image = pixels(ex.canvas)
+    image = pixels(ex)
     ws = ex._iterates.get_xdata()
     assert np.allclose(ws, 2.0 * (1 - 0.3 * 2.0) ** np.arange(11))
     ex.controls["lr"].value = 1.2  # 1 - 1.2 * 2 = -1.4: diverging
     assert "diverges" in ex.verdict()
     assert np.allclose(ex._iterates.get_xdata()[:5], 2.0 * (-1.4) ** np.arange(5))
-    assert (pixels(ex.canvas) != image).any()
+    assert (pixels(ex) != image).any()
 
 
-def test_nothing_is_sent_to_the_browser_before_its_view_connects():
-    """An image sent before ipympl's front end has connected leaves the plot at 0 x 0 pixels (seen in the
-    browser test): until the 'initialized' handshake, the tools render in the kernel only."""
-    with mock.patch("ipympl.backend_nbagg.Canvas.send_binary") as sent:
-        pg = widgets.Playground("beale", ("adam",), steps=20)
-        pg.controls["lr"].value = 0.02
-        pg.controls["steps"].value = 30
-        ex = widgets.LearningRateExplorer()
-        ex.controls["lr"].value = 1.5
-        assert sent.call_count == 0
-        assert not pg.frontend_ready()
-        pg.canvas._handle_custom_msg({"type": "initialized"}, [])  # what the front end sends, to every handler
-        assert pg.frontend_ready()
-        assert sent.call_count == 1, "on connecting, the tool pushes one picture without waiting to be asked"
-        assert pg.canvas._current_image_mode == "full", "and it is a full picture, not a diff against nothing"
-        before = sent.call_count
-        pg.controls["lr"].value = 0.03
-        assert sent.call_count == before + 1, "once connected, each change sends one image"
+def line_pixels(item: dict) -> np.ndarray:
+    return np.frombuffer(item["xy"], dtype=np.float32).reshape(-1, 2)
+
+
+def test_a_change_sends_the_moving_parts_to_the_browser_and_no_picture(pg):
+    background, items = pg.view.background, scene(pg)
+    pg.controls["lr"].value = 1e-3
+    assert pg.view.background is background, "the same landscape and limits: no new background picture"
+    assert len(scene(pg)) == len(items) and scene(pg) != items
+    (line, _end), run = pg._paths[0], pg.runs[0]
+    item = next(i for i in scene(pg) if i["kind"] == "line" and i["color"].startswith(to_hex(line.get_color())))
+    expected = pg.ax_map.transData.transform(run.path)
+    expected[:, 1] = pg.figure.bbox.height - expected[:, 1]  # the canvas counts pixels from the top
+    assert np.allclose(line_pixels(item), expected, atol=0.01), "the path, in the figure's pixels"
+    assert [i["kind"] for i in scene(pg)].count("legend") == 1
+    legend = next(i for i in scene(pg) if i["kind"] == "legend")
+    assert [e["label"] for e in legend["entries"]] == [plotting.path_label(t) for t in pg.runs]
+
+
+def test_a_new_landscape_sends_a_new_background(pg):
+    background = pg.view.background
+    assert background.startswith(b"\x89PNG") and (pg.view.width, pg.view.height) == (960, 400)
+    pg.controls["landscape"].value = "beale"
+    assert pg.view.background != background
+
+
+def test_a_refused_setting_keeps_what_the_browser_shows(pg):
+    background, items = pg.view.background, scene(pg)
+    pg.controls["show:sgd"].value = False
+    pg.controls["show:momentum"].value = False
+    shown = scene(pg)
+    pg.controls["beta2"].value = 1.0  # Adam refuses beta2 = 1: nothing is left to run
+    assert pg.error and "betas[1]" in pg.error
+    assert scene(pg) == shown and pg.view.background is not None
+    assert items != shown and background
+
+
+def test_a_click_in_the_browser_moves_the_start(pg):
+    x, y = pg.ax_map.transData.transform((0.25, 2.0))
+    pg.view._handle_custom_msg({"type": "click", "x": x, "y": pg.figure.bbox.height - y}, [])
+    assert pg.controls["start_x"].value == pytest.approx(0.25, abs=0.01)
+    assert pg.controls["start_y"].value == pytest.approx(2.0, abs=0.01)
+
+
+def test_a_view_appearing_marks_the_tool_live():
+    pg = widgets.Playground("beale", ("adam",), steps=20)
+    assert not pg.frontend_ready()
+    pg.view._handle_custom_msg({"type": "connected"}, [])  # what canvas.js sends when it renders
+    assert pg.frontend_ready()
+
+
+def test_the_browser_front_end_ships_with_the_package():
+    from course_lib.widgets import canvas
+
+    esm = Path(canvas.__file__).with_name("canvas.js")
+    assert esm.exists() and "export default" in esm.read_text()
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert "widgets/*.js" in pyproject["tool"]["setuptools"]["package-data"]["course_lib"]
+
+
+@pytest.mark.parametrize("make", [lambda: widgets.Playground("rosenbrock", ("adam",), steps=20),
+                                  lambda: widgets.LearningRateExplorer(), lambda: widgets.MomentumMap()])
+def test_a_value_set_from_code_stays_exact_when_the_slider_echoes_it_snapped(make):
+    tool = make()
+    slider = tool.controls["lr"]
+    slider.value = 1.5e-3 if isinstance(slider, ipywidgets.FloatLogSlider) else 1.2345
+    exact = slider.value
+    snapped = slider._snap(exact)
+    assert snapped != exact
+    redraws = tool.redraws
+    slider.set_state({"value": snapped})  # the browser's view shows the snapped value and sends it back
+    assert slider.value == exact and tool.redraws == redraws, "the echo changes nothing"
+    moved = slider._snap(snapped * 1.3 if isinstance(slider, ipywidgets.FloatLogSlider) else snapped + 0.2)
+    slider.set_state({"value": moved})  # a learner moving the slider
+    assert slider.value == moved and tool.redraws == redraws + 1
+
+
+def test_a_stale_echo_is_undone_by_the_echo_of_the_later_value():
+    """Run All: the view echoes the first value snapped while a later cell already set another."""
+    pg = widgets.Playground("rosenbrock", ("adam",), steps=20)
+    slider = pg.controls["lr"]
+    slider.value = 1.5e-3
+    slider.value = 2.5e-3  # a later cell
+    slider.set_state({"value": slider._snap(1.5e-3)})  # the view's echo of the first value arrives late
+    slider.set_state({"value": slider._snap(2.5e-3)})  # then its echo of the later one
+    assert slider.value == 2.5e-3
+    assert pg.runs[0].hparams["lr"] == 2.5e-3
 
 
 def test_a_customised_landscape_and_names_in_any_case():
@@ -283,11 +361,11 @@ def test_minibatch_explorer_counts_steps_and_draws_both_paths(mb):
     assert np.allclose(np.column_stack(mb._sgd_path.get_data()), sgd)
     assert np.allclose(np.column_stack(mb._gd_path.get_data()), gd)
     assert "batch size 8: 5 steps per epoch" in mb.status.value
-    image = pixels(mb.canvas)
+    image = pixels(mb)
     mb.controls["batch_size"].value = 3  # 40 = 13 * 3 + 1: 14 steps an epoch, the last one a single example
     assert len(mb.sgd) == 3 * 14 + 1 and "14 steps per epoch" in mb.status.value
     assert np.isclose(mb._epoch_axis(len(mb.sgd))[-1], 3.0)
-    assert (pixels(mb.canvas) != image).any()
+    assert (pixels(mb) != image).any()
 
 
 def test_full_batch_sgd_is_gradient_descent(mb):
@@ -324,7 +402,7 @@ def digits():
 def test_dashboard_trains_draws_each_epoch_and_keeps_earlier_runs(digits):
     dash = widgets.TrainingDashboard(digits, batch_size=128, epochs=3)
     assert {"optimizer", "lr", "batch_size", "epochs"} <= set(dash.controls) and not dash.runs
-    blank = pixels(dash.canvas)
+    blank = pixels(dash)
     redraws = dash.redraws
     drawn_while_training = []
     render = dash._render
@@ -341,7 +419,7 @@ def test_dashboard_trains_draws_each_epoch_and_keeps_earlier_runs(digits):
     label, history = dash.runs[0]
     assert label == "adam lr=0.001 batch=128" and history.epochs == 3 and history.val_acc[-1] > 0.5
     assert dash.redraws >= redraws + 3, "the plot must be redrawn after every epoch, not only at the end"
-    assert (pixels(dash.canvas) != blank).any()
+    assert (pixels(dash) != blank).any()
     train_line = dash.ax_loss.lines[0]
     assert np.allclose(train_line.get_ydata(), history.train_loss)
     dash.controls["optimizer"].value = "sgd"
@@ -450,7 +528,7 @@ def test_every_tool_output_holds_the_widget_a_picture_and_a_line_of_text(kind, d
     picture = png_of(bundle).convert("RGB")
     width, height = (int(v) for v in tool.figure.bbox.size)  # the figure's pixels at its own dpi
     assert picture.width == width and height + 20 < picture.height < height + 120, "the figure, then a caption"
-    drawn = np.asarray(Image.fromarray(np.asarray(tool.canvas.buffer_rgba())).convert("RGB"), dtype=float)
+    drawn = np.asarray(Image.fromarray(tool.pixels()).convert("RGB"), dtype=float)
     top = np.asarray(picture, dtype=float)[:height]
     assert np.abs(top - drawn).mean() < 2, "the picture is the figure as drawn (up to 256-colour rounding)"
 
@@ -492,7 +570,7 @@ def test_no_picture_update_once_a_browser_view_of_the_tool_connected():
     ex = make_tool("explorer")
     with FakeKernel().running() as kernel:
         ex.show()
-        ex.canvas._handle_custom_msg({"type": "initialized"}, [])  # what the browser's view sends on connecting
+        ex.view._handle_custom_msg({"type": "connected"}, [])  # what the browser's view sends on appearing
         assert ex.frontend_ready()
         ex.controls["lr"].value = 1.5
         kernel.after_cell()

@@ -1,10 +1,13 @@
 """Live tools for the notebooks: the optimizer playground, the explorers and the training dashboard.
 
-Each tool builds its figure once on an ipympl canvas (a live matplotlib widget, made directly so that no global
-backend setting changes), then on every control change recomputes the runs with ``course_lib.trajectories``
-and updates the drawn lines in place. Setting a control's ``.value`` from code redraws before the assignment
-returns, which is how the tests drive the tools without a browser. Settings that cannot run (a beta of 1, say)
-show a message under the plot and leave the last good picture in place; nothing raises into the notebook.
+Each tool builds its matplotlib figure once, then on every control change recomputes the runs with
+``course_lib.trajectories`` and updates the drawn lines in place (``set_data``). The browser shows the figure on
+the course's own canvas (``course_lib.widgets.canvas``, an anywidget): the figure's fixed parts arrive as one
+picture per landscape or axis limits, and the moving parts (paths, curves, markers, titles, legends) as their
+pixel coordinates, drawn in the page: a redraw sends a few hundred numbers and renders nothing in the kernel.
+Setting a control's ``.value`` from code redraws before the assignment returns, which is how the tests drive the
+tools without a browser. Settings that cannot run (a beta of 1, say) show a message under the plot and leave the
+last good picture in place; nothing raises into the notebook.
 Introduced in notebook 01 (explorer) and used from notebook 03 on (playground).
 
 Stored pictures: a tool's output carries, beside the live widget, a PNG of the tool (its figure and a caption
@@ -20,6 +23,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import textwrap
 import weakref
 from collections.abc import Sequence
@@ -28,15 +32,17 @@ from typing import Any
 import ipywidgets as w
 import numpy as np
 import torch
-from ipympl.backend_nbagg import new_figure_manager_given_figure
+import traitlets
 from IPython import get_ipython
 from IPython.display import display, update_display
 from matplotlib import colormaps as mpl_colormaps
+from matplotlib.backend_bases import MouseEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 from course_lib import landscapes, optim, plotting, trajectories
+from course_lib.widgets import canvas as browser
 
 __all__ = [
     "Playground",
@@ -65,9 +71,47 @@ USES = {  # which shared hyperparameter sliders reach which optimizer
 FIXED_LR = {"adadelta": 1.0}
 
 
+class _KeepsCodeValues:
+    """A slider that keeps a value set from code exactly, even off its step grid.
+
+    ipywidgets' slider view snaps the value to its step when it shows it, and (with continuous_update) sends the
+    snapped value back: 1.5e-3 on a log slider of step 0.05 came back as 0.00158 and replaced the value set from
+    code, even a later cell's. Here a value from the browser that is only the snapped form of the last value set
+    from code is taken as that echo, and the exact value stays. Any other value from the browser (a learner
+    moving the slider) is taken as it is.
+    """
+
+    def _snap(self, value: float) -> float:
+        raise NotImplementedError
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal: Any) -> float:
+        value = super()._validate_value(proposal)  # the slider's own clamping to its range
+        if "value" not in self._property_lock:  # set from code
+            self._from_code = value
+            return value
+        exact = getattr(self, "_from_code", None)
+        if exact is not None and self.step and math.isclose(value, self._snap(exact), rel_tol=1e-9, abs_tol=1e-12):
+            return exact
+        return value
+
+
+class _FloatSlider(_KeepsCodeValues, w.FloatSlider):
+    def _snap(self, value: float) -> float:
+        return self.min + round((value - self.min) / self.step) * self.step
+
+
+class _FloatLogSlider(_KeepsCodeValues, w.FloatLogSlider):
+    def _snap(self, value: float) -> float:
+        if value <= 0:
+            return value
+        exponent = math.log(value, self.base)
+        return self.base ** (self.min + round((exponent - self.min) / self.step) * self.step)
+
+
 def _lr_slider(value: float, low: int, high: int, step: float, **options: Any) -> w.FloatLogSlider:
     """The learning-rate slider every tool uses: log scale from 10**low to 10**high, two significant digits."""
-    return w.FloatLogSlider(
+    return _FloatLogSlider(
         value=value, base=10, min=low, max=high, step=step, readout_format=".2g", description="learning rate", **options
     )
 
@@ -82,7 +126,7 @@ class _PictureKeeper:
     One keeper lives on the IPython shell (made on the first ``show()``) and holds the tools weakly, so nothing
     outlives its kernel or leaks between tests. Its ``after_cell`` runs after every cell (IPython's
     ``post_run_cell`` event). It leaves alone a tool that a browser shows: once the tool's view has connected
-    (ipympl's "initialized" message), or a widget front end has restored its widgets from the kernel
+    (the browser canvas says "connected"), or a widget front end has restored its widgets from the kernel
     (ipywidgets' control channel, which JupyterLab opens on reconnecting to a running kernel), the live widget
     is what is shown, and replacing its output would only rebuild the view. An update that reaches JupyterLab
     before the view has connected ("Run All": the next cell runs at once) is harmless: the output still shows
@@ -134,54 +178,83 @@ def _caption_pixels(lines: list[str], width: int, dpi: float) -> np.ndarray:
 
 
 class _LiveFigure:
-    """A figure on a live canvas, a status line, and the code shared by the tools: redraw, errors, display."""
+    """A figure on a live canvas, a status line, and the code shared by the tools: redraw, errors, display.
+
+    ``figure`` is a plain matplotlib Figure on an Agg canvas (``canvas``); ``view`` is the browser canvas. The
+    artists in ``_moving`` are animated: a full draw (``_render``) renders everything else once as the
+    background picture, and a quick redraw (``_refresh``) sends only the moving artists' data. ``pixels()``
+    renders the figure as it is now with Agg, for the stored picture and the tests.
+    """
 
     def __init__(self, figsize: tuple[float, float]) -> None:
         with plotting.style():
             self.figure = Figure(figsize=figsize, layout="constrained")
-        self._manager = new_figure_manager_given_figure(id(self), self.figure)
-        self.canvas = self._manager.canvas
-        self.canvas.header_visible = False
-        self.canvas.toolbar_visible = False
-        self.canvas.footer_visible = False
-        self.canvas.resizable = False
-        self.canvas.on_msg(self._frontend_message)  # after ipympl's own handler, which was registered first
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.canvas.mpl_connect("draw_event", self._after_full_draw)
+        self.view = browser.BrowserCanvas(width=int(self.figure.bbox.width), height=int(self.figure.bbox.height))
+        self.view.on_msg(self._view_message)
         self.status = w.HTML()
         self._message = ""
         self.error: str | None = None  # the message shown while the settings cannot run, else None
         self.redraws = 0  # how many times the picture was updated (tests and benchmarks read it)
         self._holding = False
         self._shown = False
+        self._connected = False  # whether a browser view of the canvas has appeared
+        self._moving: list = []  # the animated artists, drawn in the browser over the background
+        self._static: Any = None  # the Agg background (everything but the moving artists) of the last full draw
+        self._agg_stale = False  # whether the Agg pixels lag behind the moving artists' data
         self._display_ids: list[str] = []  # the outputs showing this tool (their stored pictures follow it)
         self._pictured: tuple | None = None  # what the stored pictures show: (redraws, status) when made
         self.widget: w.Widget = w.VBox()
 
-    # ipympl's front end sizes its canvas in a handshake when it connects; an image sent before that (even
-    # right after display() in the same cell) leaves it at 0 x 0 pixels, an empty plot. Until the front end
-    # has connected (ipympl then stops "syncing_data_url"), render in the kernel only and send nothing; on
-    # connecting, the front end asks for a full draw itself.
-
     def frontend_ready(self) -> bool:
-        """Whether a browser view of the canvas has connected (False in tests and under nbval)."""
-        return not getattr(self.canvas, "syncing_data_url", False)
+        """Whether a browser view of the canvas has appeared (False in tests and under nbval)."""
+        return self._connected
 
-    def _frontend_message(self, widget: Any, content: dict, buffers: list) -> None:
-        # When a browser view connects, ipympl sizes the canvas and then waits for the view to ask for a picture
-        # ("draw"); if that request is lost (seen as a blank plot in a freshly started JupyterLab), the view
-        # waits forever and drops every later request. Pushing one full picture ourselves, after the resize
-        # message has gone out, fills the canvas and clears the view's waiting flag.
-        if content.get("type") == "initialized" and self.frontend_ready():
-            self.canvas._force_full = True
-            self._render()
+    def _view_message(self, widget: Any, content: dict, buffers: list) -> None:
+        if content.get("type") == "connected":
+            self._connected = True
+        elif content.get("type") == "click":  # figure pixels from the top left, as matplotlib's mouse event
+            x, y = float(content["x"]), self.figure.bbox.height - float(content["y"])
+            event = MouseEvent("button_press_event", self.canvas, x, y, button=1)
+            self.canvas.callbacks.process("button_press_event", event)
+
+    def _after_full_draw(self, event: Any) -> None:
+        """After any Agg draw of the whole figure: keep its background, then paint the moving parts over it."""
+        self._static = self.canvas.copy_from_bbox(self.figure.bbox)
+        self._background_rgba = np.asarray(self.canvas.buffer_rgba()).copy()
+        self._paint_moving()
+
+    def _paint_moving(self) -> None:
+        for artist in self._moving:
+            if artist.get_animated() and artist.get_visible():
+                (artist.axes or self.figure).draw_artist(artist)
+        self._agg_stale = False
 
     def _render(self) -> None:
-        """A full draw: to the browser once it is connected, else in the kernel only."""
-        if self.frontend_ready():
-            self.canvas.draw()
-        else:
-            FigureCanvasAgg.draw(self.canvas)  # renders and fires draw_event, sends nothing
+        """A full draw: the background picture rendered and sent, then the moving parts."""
+        FigureCanvasAgg.draw(self.canvas)  # fires draw_event: the background is kept, the moving parts painted
+        self.view.width, self.view.height = int(self.figure.bbox.width), int(self.figure.bbox.height)
+        self.view.background = browser.png_bytes(self._background_rgba)
+        self.view.scene = browser.scene(self._moving, self.figure)
+
+    def _refresh(self) -> None:
+        """A quick redraw: only the moving artists' data goes to the browser; Agg renders them when asked."""
+        self._agg_stale = True
+        self.view.scene = browser.scene(self._moving, self.figure)
+
+    def pixels(self) -> np.ndarray:
+        """The figure as it is now, RGBA pixels rendered with Agg (only the moving parts, when they changed)."""
+        if self._static is None:
+            FigureCanvasAgg.draw(self.canvas)
+        elif self._agg_stale:
+            self.canvas.restore_region(self._static)
+            self._paint_moving()
+        return np.asarray(self.canvas.buffer_rgba())
 
     def _controls_changed(self, change: dict | None = None) -> None:
+        if change is not None and change.get("old") == change.get("new"):  # an echo from the browser, kept out
+            return
         if not self._holding:
             self.update()
 
@@ -236,10 +309,10 @@ class _LiveFigure:
     def picture(self) -> bytes:
         """A PNG of the tool as it is now: the figure as last drawn, over a caption with its settings and status.
 
-        The figure's pixels are the canvas's own (what the last redraw rendered in the kernel), so making a
-        picture draws nothing again and cannot disturb the live canvas.
+        The figure's pixels are rendered with Agg from the figure's artists (only the moving parts are painted
+        again); the browser's canvas is not touched.
         """
-        figure = np.asarray(self.canvas.buffer_rgba())
+        figure = self.pixels()
         width = figure.shape[1]
         lines = [f"{self.title}: a picture of the tool as the notebook left it. Run the cell to use it live."]
         # no-break spaces inside each setting: a wrapped line breaks only after a dot, never inside "start x -1.2"
@@ -323,12 +396,12 @@ class Playground(_LiveFigure):
                 options=landscapes.names(), value=land.name, description="landscape", style=slider["style"]
             ),
             "lr": _lr_slider(lr if lr is not None else DEFAULT_LR[land.name], -4, 1, 0.05, **slider),
-            "momentum": w.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="momentum", **slider),
-            "beta1": w.FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="beta1 (Adam)", **slider),
-            "beta2": w.FloatSlider(
+            "momentum": _FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="momentum", **slider),
+            "beta1": _FloatSlider(value=0.9, min=0.0, max=1.0, step=0.01, description="beta1 (Adam)", **slider),
+            "beta2": _FloatSlider(
                 value=0.999, min=0.0, max=1.0, step=0.001, readout_format=".3f", description="beta2 (Adam)", **slider
             ),
-            "eps": w.FloatLogSlider(
+            "eps": _FloatLogSlider(
                 value=1e-8, base=10, min=-10, max=0, step=0.5, readout_format=".0e", description="eps", **slider
             ),
             "steps": w.IntSlider(value=steps, min=1, max=1000, step=1, description="steps", **slider),
@@ -346,15 +419,12 @@ class Playground(_LiveFigure):
         self.runs: list[trajectories.Trajectory] = []
         self._land: landscapes.Landscape | None = None
         self._frame: tuple | None = None
-        self._background: Any = None
-        self._moving: list = []
         self.ax_map, self.ax_loss = self.figure.subplots(1, 2, width_ratios=[1.15, 1])
         self.controls["landscape"].observe(self._landscape_changed, names="value")
         for key, control in self.controls.items():
             if key != "landscape":
                 control.observe(self._controls_changed, names="value")
         self.canvas.mpl_connect("button_press_event", self._clicked)
-        self.canvas.mpl_connect("draw_event", self._on_draw)
         c = self.controls
         toggles = w.HBox([c[f"show:{n}"] for n in optim.optimizer_names()], layout=w.Layout(flex_flow="row wrap"))
         self.widget = w.VBox(
@@ -362,7 +432,7 @@ class Playground(_LiveFigure):
                 w.HBox([c["landscape"], c["start_x"], c["start_y"]]),
                 toggles,
                 w.HBox([w.VBox([c["lr"], c["steps"], c["momentum"]]), w.VBox([c["beta1"], c["beta2"], c["eps"]])]),
-                self.canvas,
+                self.view,
                 self.status,
             ]
         )
@@ -433,12 +503,12 @@ class Playground(_LiveFigure):
         if rebuild:
             self._build(land, runs)
         self._set_data(runs)
-        if rebuild or frame != self._frame or self._background is None or not self._losses_fit(runs):
+        if rebuild or frame != self._frame or self._static is None or not self._losses_fit(runs):
             self._frame = frame
             self._set_limits(land, runs)
             self._full_draw(layout=rebuild)
         else:
-            self._blit()
+            self._refresh()
         if refused:
             self._say("; ".join(refused) + ". " + self._summary(runs), bad=True)
             self.error = None  # a picture was drawn; the message names what is missing from it
@@ -446,9 +516,9 @@ class Playground(_LiveFigure):
             self._say(self._summary(runs))
 
     # Drawing. The moving artists (paths, end points, loss curves, crosses, legend) are "animated": a full draw
-    # renders everything else, and on_draw caches that background and paints the moving artists over it. A
-    # change of learning rate or betas then only restores the background, paints the lines and sends the
-    # changed pixels (blitting): no tick labels, contours or layout are computed again.
+    # renders everything else into the background picture. A change of learning rate or betas then only sends
+    # the moving artists' data to the browser: no tick labels, contours or layout are computed again, and
+    # nothing is rendered in the kernel.
 
     def _build(self, land: landscapes.Landscape, runs: list[trajectories.Trajectory]) -> None:
         for ax in (self.ax_map, self.ax_loss):
@@ -520,21 +590,6 @@ class Playground(_LiveFigure):
         else:
             self._render()
 
-    def _on_draw(self, event: Any) -> None:
-        """After any full draw (ours, or the front end's resize): cache the background, paint the moving parts."""
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self._paint_moving()
-
-    def _paint_moving(self) -> None:
-        for artist in self._moving:
-            artist.axes.draw_artist(artist)
-
-    def _blit(self) -> None:
-        self.canvas.restore_region(self._background)
-        self._paint_moving()
-        if self.frontend_ready():
-            self.canvas.blit(self.figure.bbox)  # sends only the pixels that changed
-
     @staticmethod
     def _summary(runs: list[trajectories.Trajectory]) -> str:
         parts = []
@@ -573,8 +628,8 @@ class LearningRateExplorer(_LiveFigure):
         self.start = start
         slider = dict(continuous_update=True, style={"description_width": "110px"}, layout=w.Layout(width="420px"))
         self.controls: dict[str, w.ValueWidget] = {
-            "lr": w.FloatSlider(value=lr, min=0.0, max=3.0, step=0.01, description="learning rate", **slider),
-            "curvature": w.FloatSlider(
+            "lr": _FloatSlider(value=lr, min=0.0, max=3.0, step=0.01, description="learning rate", **slider),
+            "curvature": _FloatSlider(
                 value=curvature, min=0.1, max=4.0, step=0.1, description="curvature L", **slider
             ),
             "steps": w.IntSlider(value=steps, min=1, max=60, description="steps", **slider),
@@ -593,7 +648,7 @@ class LearningRateExplorer(_LiveFigure):
             self.ax_size.set_ylabel("|w|, distance to the minimum (log)")
             self.ax_size.grid(True, alpha=0.3)
         c = self.controls
-        self.widget = w.VBox([c["lr"], c["curvature"], c["steps"], self.canvas, self.status])
+        self.widget = w.VBox([c["lr"], c["curvature"], c["steps"], self.view, self.status])
         self.run: trajectories.Trajectory | None = None
         self.update()
 
@@ -703,7 +758,7 @@ class MinibatchExplorer(_LiveFigure):
             self.ax_loss.legend(loc="lower left")
         c = self.controls
         self.widget = w.VBox(
-            [w.HBox([w.VBox([c["batch_size"], c["lr"]]), w.VBox([c["epochs"], c["seed"]])]), self.canvas, self.status]
+            [w.HBox([w.VBox([c["batch_size"], c["lr"]]), w.VBox([c["epochs"], c["seed"]])]), self.view, self.status]
         )
         self.sgd: np.ndarray | None = None  # the last SGD path, (steps+1, 2)
         self.gd: np.ndarray | None = None  # the last gradient-descent path, (epochs+1, 2)
@@ -831,7 +886,7 @@ class TrainingDashboard(_LiveFigure):
             [
                 w.HBox([w.VBox([c["optimizer"], c["batch_size"]]), w.VBox([c["lr"], c["epochs"]])]),
                 w.HBox([self.buttons["train"], self.buttons["clear"]]),
-                self.canvas,
+                self.view,
                 self.status,
             ]
         )
@@ -966,7 +1021,7 @@ class MomentumMap(_LiveFigure):
         polyak_lr, polyak_mu = self.polyak_point(condition)
         slider = dict(continuous_update=True, style={"description_width": "80px"}, layout=w.Layout(width="400px"))
         self.controls: dict[str, w.ValueWidget] = {
-            "lr": w.FloatSlider(
+            "lr": _FloatSlider(
                 value=round(polyak_lr if lr is None else lr, 3),
                 min=0.0,
                 max=self.LR_MAX,
@@ -975,7 +1030,7 @@ class MomentumMap(_LiveFigure):
                 description="lr",
                 **slider,
             ),
-            "momentum": w.FloatSlider(
+            "momentum": _FloatSlider(
                 value=round(polyak_mu if momentum is None else momentum, 3),
                 min=0.0,
                 max=1.0,
@@ -1007,12 +1062,11 @@ class MomentumMap(_LiveFigure):
         self.run: trajectories.Trajectory | None = None
         self._build()
         self.canvas.mpl_connect("button_press_event", self._clicked)
-        self.canvas.mpl_connect("draw_event", self._on_draw)
         c = self.controls
         self.widget = w.VBox(
             [
                 w.HBox([w.VBox([c["lr"], c["momentum"]]), w.VBox([c["method"], c["condition"]])]),
-                self.canvas,
+                self.view,
                 self.status,
             ]
         )
@@ -1089,7 +1143,6 @@ class MomentumMap(_LiveFigure):
             self._cross,
         ]
         self._moving += [self.ax_path.title, self.ax_error.title]
-        self._background: Any = None
 
     def _set_map(self, condition: float, method: str) -> None:
         """The map and the contours for a new condition number or method (the slow part, once for each)."""
@@ -1149,7 +1202,7 @@ class MomentumMap(_LiveFigure):
         hparams = dict(lr=lr, momentum=mu, nesterov=method == "nesterov")
         run = trajectories.run(land, "momentum", start=self.START, steps=self.steps, **hparams)  # may refuse: first
         self.run, self._land = run, land
-        full = (condition, method) != self._map_key or self._background is None
+        full = (condition, method) != self._map_key or self._static is None
         if (condition, method) != self._map_key:
             self._set_map(condition, method)
         self._pick.set_data([lr], [mu])
@@ -1173,30 +1226,14 @@ class MomentumMap(_LiveFigure):
         self.ax_error.set_title(f"Error per direction, {fate}")
         self._say(self.verdict(rates))
         if self.redraws == 0:  # lay out once (titles included), then keep the layout and animate what moves
-            self._render()
+            FigureCanvasAgg.draw(self.canvas)
             self.figure.set_layout_engine("none")
             for artist in self._moving:
                 artist.set_animated(True)
         if full:  # a new condition changes the map and the contours: everything is drawn again
             self._render()
         else:
-            self._blit()
-
-    def _on_draw(self, event: Any) -> None:
-        """After any full draw (ours, or the front end's resize): cache the background, paint the moving parts."""
-        if self._moving[0].get_animated():
-            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-            self._paint_moving()
-
-    def _paint_moving(self) -> None:
-        for artist in self._moving:
-            (artist.axes or self.figure).draw_artist(artist)
-
-    def _blit(self) -> None:
-        self.canvas.restore_region(self._background)
-        self._paint_moving()
-        if self.frontend_ready():
-            self.canvas.blit(self.figure.bbox)  # sends only the pixels that changed
+            self._refresh()
 
     def _rates_here(self) -> list[float]:
         """The rate along x (curvature 1 / condition) and along y (curvature 1) at the picked point."""
