@@ -186,9 +186,10 @@ class Result:
         return digest.hexdigest()
 
     def summary(self) -> str:
+        how = "one process, no torch.distributed" if self.backend == "none" else self.backend
         return (
             f"{self.world_size} worker(s) x batch {self.batch_size} = global batch {self.global_batch_size}, "
-            f"{self.steps} steps ({self.backend}, {self.device}): {self.history.summary()}"
+            f"{self.steps} steps ({how}, {self.device}): {self.history.summary()}"
         )
 
     @classmethod

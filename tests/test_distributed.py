@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -195,3 +196,22 @@ def test_the_cluster_command_works_with_two_torchrun_agents_meeting_at_a_rendezv
     assert len(written) == 1
     summary = json.loads(written[0].read_text())
     assert summary["world_size"] == 2 and summary["weights_sha256"] == two_workers.weights_sha256()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM (POSIX)")
+def test_interrupting_launch_stops_every_worker():
+    """Jupyter's interrupt button raises KeyboardInterrupt in the kernel: no worker may outlive it."""
+    before = children()
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.alarm(2)
+        with pytest.raises(KeyboardInterrupt):
+            distributed.launch(2, batch_size=16, fault="hang", timeout=60)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert children() == before
