@@ -243,6 +243,21 @@ class _LiveFigure:
         self._agg_stale = True
         self.view.scene = browser.scene(self._moving, self.figure)
 
+    def _show(self, limits: tuple) -> None:
+        """Show the moving artists' new data: the whole figure again only when ``limits`` (whatever fixes the
+        background: axis limits, tick labels) changed since the last full draw, else only the moving parts. The
+        first call lays the figure out once and makes the moving artists animated."""
+        if self.redraws == 0 and self._static is None:
+            FigureCanvasAgg.draw(self.canvas)  # constrained layout, once; afterwards the axes stay where they are
+            self.figure.set_layout_engine("none")
+            for artist in self._moving:
+                artist.set_animated(True)
+        if self._static is None or limits != getattr(self, "_limits", None):
+            self._limits = limits
+            self._render()
+        else:
+            self._refresh()
+
     def pixels(self) -> np.ndarray:
         """The figure as it is now, RGBA pixels rendered with Agg (only the moving parts, when they changed)."""
         if self._static is None:
@@ -647,6 +662,7 @@ class LearningRateExplorer(_LiveFigure):
             self.ax_size.set_xlabel("step")
             self.ax_size.set_ylabel("|w|, distance to the minimum (log)")
             self.ax_size.grid(True, alpha=0.3)
+        self._moving = [self._parabola, self._iterates, self._sizes, self.ax_curve.title, self.ax_size.title]
         c = self.controls
         self.widget = w.VBox([c["lr"], c["curvature"], c["steps"], self.view, self.status])
         self.run: trajectories.Trajectory | None = None
@@ -673,24 +689,29 @@ class LearningRateExplorer(_LiveFigure):
         run = trajectories.run(land, "gd", start=(self.start, 0.0), lr=c["lr"].value, steps=c["steps"].value)
         ws = run.path[:, 0]
         finite = ws[np.isfinite(ws)]
-        reach = max(abs(self.start) * 1.25, min(np.abs(finite).max() * 1.1, abs(self.start) * 8))
+        # the window grows in doublings (a new background only when it must), up to 8 times the start
+        needed = min(np.abs(finite).max() * 1.1, abs(self.start) * 8)
+        reach = abs(self.start) * 1.25
+        while reach < needed:
+            reach *= 2
         grid = np.linspace(-reach, reach, 200)
         self._parabola.set_data(grid, 0.5 * L * grid**2)
         self._iterates.set_data(finite, 0.5 * L * finite**2)
         self._sizes.set_data(np.arange(len(finite)), np.maximum(np.abs(finite), 1e-300))
         self.ax_curve.set_xlim(-reach, reach)
         self.ax_curve.set_ylim(-0.05 * L * reach**2, 0.55 * L * reach**2)
-        self.ax_size.relim()
-        self.ax_size.autoscale_view()
+        sizes = np.abs(finite)[np.abs(finite) > 0]
+        low = 10.0 ** np.floor(np.log10(max(sizes.min(), 1e-300))) if len(sizes) else 1e-3
+        high = 10.0 ** np.ceil(np.log10(max(sizes.max(), 1e-300))) if len(sizes) else 10.0
+        self.ax_size.set_ylim(low / 2, high * 2)  # whole decades: the limits change only when a decade is crossed
+        self.ax_size.set_xlim(-0.03 * c["steps"].value, 1.03 * c["steps"].value)
         verdict = self.verdict()
         self.ax_curve.set_title(verdict.split(":")[0])
         self.ax_size.set_title(verdict.split(": ", 1)[1].split(" (")[0])
         self.run = run
         self._say(verdict)
-        if self.redraws == 0:  # lay out once; afterwards only data and titles change
-            self._render()
-            self.figure.set_layout_engine("none")
-        self._render()
+        axes = (self.ax_curve, self.ax_size)
+        self._show(tuple((ax.get_xlim(), ax.get_ylim()) for ax in axes))
 
 
 def lr_explorer(curvature: float = 1.0, lr: float = 0.5, steps: int = 20) -> LearningRateExplorer:
@@ -760,6 +781,7 @@ class MinibatchExplorer(_LiveFigure):
         self.widget = w.VBox(
             [w.HBox([w.VBox([c["batch_size"], c["lr"]]), w.VBox([c["epochs"], c["seed"]])]), self.view, self.status]
         )
+        self._moving = [self._sgd_path, self._gd_path, self._sgd_loss, self._gd_loss]
         self.sgd: np.ndarray | None = None  # the last SGD path, (steps+1, 2)
         self.gd: np.ndarray | None = None  # the last gradient-descent path, (epochs+1, 2)
         self.update()
@@ -795,7 +817,8 @@ class MinibatchExplorer(_LiveFigure):
         finite = np.concatenate([gap_sgd, gap_gd])
         finite = finite[np.isfinite(finite)]
         self.ax_loss.set_xlim(0, len(gd) - 1)
-        self.ax_loss.set_ylim(max(finite.min() / 3, 1e-16), finite.max() * 3)
+        low, high = max(finite.min() / 3, 1e-16), min(finite.max() * 3, 1e300)
+        self.ax_loss.set_ylim(10.0 ** np.floor(np.log10(low)), 10.0 ** np.ceil(np.log10(high)))  # whole decades
         (x0, x1), (y0, y1) = self.land.bounds
         self.ax_map.set_xlim(x0, x1)
         self.ax_map.set_ylim(y0, y1)
@@ -809,10 +832,7 @@ class MinibatchExplorer(_LiveFigure):
         if self.controls["lr"].value >= threshold:
             verdict += f" (lr is at or above 2/L = {threshold:.2g}: full-batch gradient descent cannot converge)"
         self._say(f"batch size {bs}: {steps} step{'' if steps == 1 else 's'} per epoch; {verdict}")
-        if self.redraws == 0:
-            self._render()
-            self.figure.set_layout_engine("none")
-        self._render()
+        self._show((self.ax_loss.get_xlim(), self.ax_loss.get_ylim()))
 
     def _epoch_axis(self, count: int) -> np.ndarray:
         """The epoch (a fraction) reached after each SGD step, the last batch of an epoch being smaller."""

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CANVAS = "canvas.course-live-canvas"  # the tools' browser canvas (course_lib/widgets/canvas.js)
 COURSE = ROOT / "notebooks"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,6 +54,8 @@ NOTEBOOKS = {
         "from course_lib import widgets\n"
         "pg = widgets.optimizer_playground('rosenbrock', ('sgd', 'momentum', 'adam'), steps=200)"
     ),
+    # Adam alone: beta2 at 1 (one key press up from 0.999) is refused, and nothing else can run
+    "refused.ipynb": notebook("from course_lib import widgets\npg = widgets.optimizer_playground('beale', ('adam',))"),
     "dashboard.ipynb": notebook("from course_lib import widgets\ndash = widgets.training_dashboard(epochs=3)"),
     # the cell changes the tool after showing it: the kernel updates the stored picture right away, before the
     # browser's view of the tool has connected (that update must not blank or duplicate the live tool)
@@ -220,7 +223,7 @@ class Learner:
         self.step = "running the cell"
         run_first_cell(self.page, count=1)
         self.step = "waiting for the plot"
-        canvas = self.page.locator(".jupyter-matplotlib-canvas-div canvas").first
+        canvas = self.page.locator(CANVAS).first
         if not plot_drawn(self.page, canvas, min_length):
             # Re-running the cell is what a learner would do; the plot must come then. The first blank is
             # reported as a warning (with the browser's console) so that a recurrence stays visible.
@@ -229,7 +232,7 @@ class Learner:
             )
             self.step = "waiting for the plot after running the cell again"
             run_first_cell(self.page, count=2)
-            canvas = self.page.locator(".jupyter-matplotlib-canvas-div canvas").first
+            canvas = self.page.locator(CANVAS).first
             if not plot_drawn(self.page, canvas, min_length):
                 raise AssertionError("the plot stayed blank, also after running the cell again")
         time.sleep(1.0)  # let the first full redraw after the front end's handshake land
@@ -307,6 +310,48 @@ def test_moving_the_lr_slider_redraws_the_playground(jupyterlab, tmp_path):
         assert any("reached loss" in s or "diverged" in s for s in tab.statuses()), tab.statuses()
 
 
+def slider_handle(page, label: str):
+    return page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).locator(".noUi-handle")
+
+
+def test_each_key_press_redraws_the_canvas_and_a_refused_setting_keeps_the_picture(jupyterlab, tmp_path):
+    with learner(jupyterlab, tmp_path) as tab:
+        tab.open("refused.ipynb")
+        canvas = tab.run_and_wait_for_plot()
+        page = tab.page
+        tab.step = "pressing ArrowLeft on the learning-rate slider, three times"
+        handle = slider_handle(page, "learning rate")
+        handle.focus()
+        for _ in range(3):
+            before = canvas.evaluate("el => el.toDataURL()")
+            handle.press("ArrowLeft")
+            tab.wait_for_change(canvas, before, timeout=15_000)
+        tab.no_errors()
+
+        tab.step = "pressing ArrowRight on beta2 (0.999 to 1: refused)"
+        kept = canvas.evaluate("el => el.toDataURL()")
+        beta2 = slider_handle(page, "beta2")
+        beta2.focus()
+        beta2.press("ArrowRight")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-html-content')]"
+            ".some(el => el.textContent.startsWith('Cannot run these settings') && el.textContent.includes('betas'))",
+            timeout=30_000,
+        )
+        time.sleep(0.5)
+        assert canvas.evaluate("el => el.toDataURL()") == kept, "the last picture stays"
+        assert page.locator(".widget-slider", has_text="beta2").locator(".widget-readout").inner_text() == "1.000"
+
+        tab.step = "pressing ArrowLeft on beta2 (back to 0.999)"
+        beta2.press("ArrowLeft")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-html-content')].some(el => /adam reached loss/.test("
+            "el.textContent))",
+            timeout=30_000,
+        )
+        tab.no_errors()
+
+
 def test_the_dashboard_trains_draws_and_clears(jupyterlab, tmp_path):
     with learner(jupyterlab, tmp_path) as tab:
         tab.open("dashboard.ipynb")
@@ -342,7 +387,7 @@ def test_a_picture_update_before_the_view_connects_leaves_one_live_tool(jupyterl
         canvas = tab.run_and_wait_for_plot()
         page = tab.page
         tab.step = "counting the tool's views"
-        assert page.locator(".jupyter-matplotlib-canvas-div").count() == 1, "one view of the tool, not two"
+        assert page.locator(CANVAS).count() == 1, "one view of the tool, not two"
         assert page.locator(".widget-slider").count() == 3, "the explorer's three sliders, once"
         assert page.locator(".jp-RenderedImage img").count() == 0, "the live tool, not its picture"
         tab.step = "moving the learning-rate slider"
