@@ -50,7 +50,7 @@ import torch
 import torch.distributed as dist
 from torch.distributed.elastic.multiprocessing.errors import record
 
-__all__ = ["Settings", "Result", "WorkerError", "launch", "train_single", "main", "MAX_LOCAL_WORKERS"]
+__all__ = ["Settings", "Result", "WorkerError", "launch", "train_single", "free_port", "main", "MAX_LOCAL_WORKERS"]
 
 MAX_LOCAL_WORKERS = 16  # launch starts every worker on this machine, each a Python process with torch loaded
 _DATA = ("digits", "mnist1d")
@@ -72,7 +72,9 @@ class Settings:
 
     ``batch_size`` is the batch of one worker (B) and ``global_batch_size`` the batch of one optimizer step
     over all N workers (N*B); give either (both must agree), the default is 64 per worker. ``optimizer`` is a
-    ``optim.make_optimizer`` name; ``momentum`` is passed only when given. ``fault`` ("raise" or "hang", on
+    ``optim.make_optimizer`` name; ``momentum`` is passed only when given. ``seed`` fixes the data split, the
+    initial weights and the order of examples, identically on every rank. ``data`` is "digits" (with the
+    "mlp" of notebook 06) or "mnist1d" (with "cnn1d"). ``fault`` ("raise" or "hang", on
     ``fault_rank``, default the last rank) makes one worker fail in its first step: it shows, and tests, what
     happens to the others.
     """
