@@ -404,17 +404,22 @@ def test_dashboard_trains_draws_each_epoch_and_keeps_earlier_runs(digits):
     assert {"optimizer", "lr", "batch_size", "epochs"} <= set(dash.controls) and not dash.runs
     blank = pixels(dash)
     redraws = dash.redraws
-    drawn_while_training = []
-    render = dash._render
+    drawn_while_training, sent = [], []  # points of the first curve at each redraw; what the browser got
+    render, refresh = dash._render, dash._refresh
 
-    def recording_render():
-        if dash.ax_loss.lines:
-            drawn_while_training.append(len(dash.ax_loss.lines[0].get_ydata()))
-        render()
+    def recording(draw):
+        def recorded():
+            if dash.ax_loss.lines:
+                drawn_while_training.append(len(dash.ax_loss.lines[0].get_ydata()))
+            draw()
+            sent.append([len(line_pixels(i)) for i in dash.view.scene["items"]])
 
-    with mock.patch.object(dash, "_render", recording_render):
+        return recorded
+
+    with mock.patch.object(dash, "_render", recording(render)), mock.patch.object(dash, "_refresh", recording(refresh)):
         dash.buttons["train"].click()  # what the button does in the browser
     assert drawn_while_training[:3] == [1, 2, 3], "the curves must grow epoch by epoch while the run trains"
+    assert sent[1] == [2, 2, 2], "after the first epoch, the browser gets the growing curves' points"
     assert len(dash.runs) == 1
     label, history = dash.runs[0]
     assert label == "adam lr=0.001 batch=128" and history.epochs == 3 and history.val_acc[-1] > 0.5

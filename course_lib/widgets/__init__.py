@@ -900,6 +900,7 @@ class TrainingDashboard(_LiveFigure):
         self.buttons["train"].on_click(lambda _: self.train())
         self.buttons["clear"].on_click(lambda _: self.clear())
         self.runs: list[tuple[str, Any]] = []
+        self._planned = 0  # the epochs of the run being trained (0: none), which fix the x axis meanwhile
         self.ax_loss, self.ax_acc = self.figure.subplots(1, 2)
         c = self.controls
         self.widget = w.VBox(
@@ -935,9 +936,10 @@ class TrainingDashboard(_LiveFigure):
                 if len(self.runs) == first_new:
                     self.runs.append((label, h))
                 self._say(f"Training {label}: epoch {h.epochs}/{epochs}, {h.summary()}")
-                self.update()
+                self._grow(h)
 
             self._say(f"Training {label}...")
+            self._planned = epochs
             history = training.train(
                 model,
                 optimizer,
@@ -960,6 +962,7 @@ class TrainingDashboard(_LiveFigure):
             self._say(f"Cannot train with these settings: {err}", bad=True)
             return None
         finally:
+            self._planned = 0
             self.buttons["train"].disabled = False
 
     def clear(self) -> None:
@@ -968,14 +971,44 @@ class TrainingDashboard(_LiveFigure):
         self.update()
         self._say("Cleared. Press Train to start a new run.")
 
+    def _grow(self, h: Any) -> None:
+        """After an epoch: the growing run's three curves get one more point. Only those lines go to the
+        browser, unless the new point leaves the axes (then everything is drawn again)."""
+        if h.epochs > 1 and len(self._moving) == 3 and not h.diverged_at and len(h.val_loss) == h.epochs:
+            epochs = np.arange(1, h.epochs + 1)
+            for line, values in zip(self._moving, (h.train_loss, h.val_loss, h.val_acc), strict=True):
+                line.set_data(epochs, values)
+            bottom, top = self.ax_loss.get_ylim()
+            losses = np.asarray(h.train_loss + h.val_loss)
+            if np.isfinite(losses).all() and bottom <= losses.min() and losses.max() <= top:
+                self._refresh()
+                self.redraws += 1
+                return
+        self.update()
+
     def _recompute_and_draw(self) -> None:
         for ax in (self.ax_loss, self.ax_acc):
             ax.clear()
         plotting.plot_histories(self.runs, self.ax_loss, self.ax_acc)
+        self._moving = []
         with plotting.style():
             self.ax_acc.set_ylim(0, 1.01)
             if self.runs:
                 self.ax_loss.legend(loc="upper right")
+        if self._planned and self.runs:  # training: fixed axes, and the new run's curves drawn in the browser
+            _, h = self.runs[-1]
+            last = max(self._planned, *(h.epochs for _, h in self.runs))
+            for ax in (self.ax_loss, self.ax_acc):
+                ax.set_xlim(0.5, last + 0.5)
+            losses = np.asarray([v for _, h in self.runs for v in h.train_loss + h.val_loss], dtype=float)
+            losses = losses[np.isfinite(losses) & (losses > 0)]
+            if len(losses) and h.val_loss and h.diverged_at is None:
+                low, high = np.floor(np.log10(losses.min())) - 1, np.ceil(np.log10(losses.max()))
+                self.ax_loss.set_ylim(10.0**low, 10.0**high)  # a decade of room below: the loss falls
+                train, val = self.ax_loss.lines[-2:]
+                self._moving = [train, val, self.ax_acc.lines[-1]]
+                for artist in self._moving:
+                    artist.set_animated(True)
         self._render()
 
 
