@@ -66,6 +66,7 @@ execute: install
 bench: install
 	$(BIN)/python benchmarks/optimizer_step.py
 	$(BIN)/python benchmarks/playground_latency.py
+	$(BIN)/python benchmarks/trajectory_speed.py --repeats 100
 	$(BIN)/python benchmarks/browser_latency.py
 	$(BIN)/python benchmarks/training_digits.py
 
