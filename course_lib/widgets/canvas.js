@@ -140,6 +140,8 @@ function render({ model, el }) {
   canvas.className = "course-live-canvas";
   canvas.style.display = "block";
   canvas.style.cursor = "crosshair";
+  canvas.style.maxWidth = "100%"; // a narrow notebook shrinks the figure, keeping its shape (clicks scale too)
+  canvas.style.height = "auto";
   el.appendChild(canvas);
   const ctx = canvas.getContext("2d");
   let background = null;
@@ -151,7 +153,6 @@ function render({ model, el }) {
       canvas.width = Math.round(width * ratio);
       canvas.height = Math.round(height * ratio);
       canvas.style.width = `${width}px`;
-      canvas.style.height = `${height}px`;
     }
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     if (background) {
