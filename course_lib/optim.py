@@ -518,7 +518,7 @@ class SGD(_RuleOptimizer):
 
     The update does not pick a random subset of the data: the data loader does, by feeding minibatches. Fed
     the whole data set each step, the same class is plain (full-batch) gradient descent. State per parameter:
-    ``momentum_buffer`` (only when momentum is non-zero). The rule, from ``sgd_update``:
+    ``momentum_buffer`` (only when momentum is non-zero). The rule, from ``sgd_update``::
     {sgd_update.__doc__.split(".. code-block:: text", 1)[1].split("``param`` changes", 1)[0]}"""
 
     _defaults_for_old_state = {"maximize": False, "nesterov": False}

@@ -253,7 +253,7 @@ def minibatch_sgd(
 
     Batches are made the way a ``DataLoader`` with ``shuffle=True`` makes them: each epoch a fresh permutation
     (from a generator seeded with ``seed``) cut into pieces of ``batch_size``, the last one smaller. Each step
-    applies ``optim.sgd_update`` with the minibatch gradient 2/|B| X_B'(X_B w - y_B); epochs follow one another
+    applies ``optim.sgd_update`` with the minibatch gradient ``2/|B| X_B'(X_B w - y_B)``; epochs follow one another
     until ``steps`` steps are taken, so runs with different batch sizes can be compared at an equal number of
     steps as well as at an equal number of epochs. ``start`` defaults to zeros. With ``batch_size`` = n this is
     full-batch gradient descent. The minibatch explorer takes the same steps. Introduced in notebook 02.

@@ -68,8 +68,8 @@ QUESTIONS: list[Question] = [
         explanation=(
             "In the range test each rate is used for one batch only, so the suggestion says where the loss falls "
             "fastest in a short sweep, not that the rate is safe for 400 steps in a row. Held constant with "
-            "momentum 0.9 (a steady step ten times the rate) it throws the weights far out and the loss jumps into "
-            "the hundreds. One-cycle reaches the same peak only after a warm-up, then decays it."
+            "momentum 0.9 (a steady step ten times the rate) it throws the weights far out and the test loss jumps to "
+            "tens or hundreds. One-cycle reaches the same peak only after a warm-up, then decays it."
         ),
     ),
 ]
