@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python benchmarks/trajectory_speed.py --repeats 100
 	$(BIN)/python benchmarks/browser_latency.py
 	$(BIN)/python benchmarks/training_digits.py
+	$(BIN)/python benchmarks/mnist1d_training.py
 
 figures: install
 	$(BIN)/python -m course_lib.figures

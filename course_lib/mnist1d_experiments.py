@@ -13,6 +13,7 @@ cannot drift from the code.
 - ``run``: one training run; validation accuracy after every epoch, test accuracy at the end.
 - ``steps_to_accuracy``: how many steps a run needs to reach a validation accuracy (batch-size experiment).
 - ``gradient_noise_scale``: McCandlish et al.'s simple noise scale tr(Sigma) / |G|^2 from per-example gradients.
+- ``fit_steps_model``: their S = S_min (1 + B_noise / B) fitted to measured steps; ``plot_*``: the figures.
 
 Introduced in notebook 08.
 """
@@ -43,6 +44,13 @@ __all__ = [
     "Sweeps",
     "load_sweeps",
     "SWEEPS_PATH",
+    "fit_steps_model",
+    "plot_signals",
+    "plot_tuning",
+    "plot_schedule_shapes",
+    "plot_schedules",
+    "plot_clipping",
+    "plot_batch_sizes",
 ]
 
 SCHEDULES = ("constant", "step", "cosine", "warmup_cosine", "one_cycle")
@@ -336,3 +344,165 @@ def load_sweeps(path: str | Path = SWEEPS_PATH) -> Sweeps:
     raw = json.loads(Path(path).read_text())
     runs = {name: [RunResult.from_dict(d) for d in items] for name, items in raw["runs"].items()}
     return Sweeps(raw["meta"], runs, raw.get("extra", {}))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Figures of notebook 08 (each returns a matplotlib Figure with a title, axis labels and a legend)
+# --------------------------------------------------------------------------------------------------------
+
+
+def _figure(width: float = 11, height: float = 3.8, cols: int = 2):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(1, cols)
+
+
+def plot_signals(splits, per_class: int = 3):
+    """``per_class`` training signals of each of the ten classes, one small panel per class."""
+    from matplotlib.figure import Figure
+
+    from course_lib import plotting
+
+    x, y = splits.train.tensors
+    with plotting.style():
+        fig = Figure(figsize=(12, 3.2), layout="constrained")
+        axes = fig.subplots(2, 5, sharex=True, sharey=True)
+        for label, ax in enumerate(axes.flat):
+            rows = torch.nonzero(y == label).flatten()[:per_class]
+            for k, i in enumerate(rows):
+                ax.plot(x[i].numpy(), color=plotting.OKABE_ITO[k], lw=1.2, label=f"example {k + 1}")
+            ax.set_title(f"class {label}", fontsize="medium")
+        for ax in axes[1]:
+            ax.set_xlabel("position (0-39)")
+        for ax in axes[:, 0]:
+            ax.set_ylabel("value")
+        axes[0, 0].legend(fontsize="x-small")
+        fig.suptitle(f"MNIST-1D: {per_class} training signals of each class")
+    return fig
+
+
+def plot_tuning(sweeps: Sweeps):
+    """Left: final validation accuracy against the learning rate per optimizer (seed 0; diverged runs drawn
+    at 0). Right: the tuned rate's validation accuracy per epoch, mean over seeds with a band of +- 1 std."""
+    from course_lib import plotting
+
+    with plotting.style():
+        fig, (ax_lr, ax_ep) = _figure()
+        for name, lr in sweeps.meta["tuned_lr"].items():
+            colour, dash = plotting.optimizer_style(name)
+            tried = sorted(sweeps.find("tuning", optimizer=name), key=lambda r: r.config.lr)
+            ax_lr.semilogx([r.config.lr for r in tried], [r.final_val_acc for r in tried], color=colour, ls=dash,
+                           marker="o", ms=4, label=name)
+            curves = np.array([r.val_acc for r in sweeps.find("final", optimizer=name)])
+            epochs = np.arange(1, curves.shape[1] + 1)
+            mean, std = curves.mean(0), curves.std(0)
+            ax_ep.plot(epochs, mean, color=colour, ls=dash, label=f"{name}, lr {lr:g}")
+            ax_ep.fill_between(epochs, mean - std, mean + std, color=colour, alpha=0.15)
+        ax_lr.set(xlabel="learning rate", ylabel="validation accuracy after 30 epochs", ylim=(0, 1),
+                  title="Tuning: one run per rate (seed 0)")
+        ax_ep.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1),
+                  title="Tuned rates: mean of 3 seeds, band +- 1 std")
+        ax_lr.legend(loc="lower left")
+        ax_ep.legend(loc="lower right")
+    return fig
+
+
+def plot_schedule_shapes(total_steps: int = 1020, warmup_steps: int = 102):
+    """The five schedules' multipliers over ``total_steps`` steps (30 epochs of 34 batches by default)."""
+    from course_lib import plotting
+
+    with plotting.style():
+        fig, ax = _figure(7, 3.4, 1)
+        steps = np.arange(total_steps)
+        for i, name in enumerate(SCHEDULES):
+            w = warmup_steps if name == "warmup_cosine" else 0
+            ax.plot(steps, [lr_multiplier(name, t, total_steps, w) for t in steps], color=plotting.OKABE_ITO[i],
+                    ls=["-", "--", "-.", ":", "-"][i], label=name)
+        ax.set(xlabel="step", ylabel="multiplier of the peak rate", title="Five learning-rate schedules")
+        ax.legend(loc="upper right")
+    return fig
+
+
+def plot_schedules(sweeps: Sweeps):
+    """Validation accuracy per epoch of each schedule (mean over seeds), one panel per optimizer."""
+    from course_lib import plotting
+
+    with plotting.style():
+        fig, axes = _figure()
+        for ax, name in zip(axes, ("momentum", "adam"), strict=True):
+            for i, schedule in enumerate(SCHEDULES):
+                runs = sweeps.find("schedules", optimizer=name, schedule=schedule)
+                curves = np.array([r.val_acc for r in runs])
+                ax.plot(np.arange(1, curves.shape[1] + 1), curves.mean(0), color=plotting.OKABE_ITO[i],
+                        ls=["-", "--", "-.", ":", "-"][i], label=f"{schedule}, peak {runs[0].config.lr:g}")
+            ax.set(xlabel="epoch", ylabel="validation accuracy (mean of 3 seeds)", ylim=(0.3, 1),
+                   title=f"{name}: schedules at their tuned peak rates")
+            ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def plot_clipping(sweeps: Sweeps, factor: int):
+    """At ``factor`` times momentum's tuned rate: the largest gradient norm per epoch (left, log scale) and the
+    validation accuracy (right), per seed, without clipping and with each clipping threshold."""
+    from course_lib import plotting
+
+    lr = sweeps.meta["tuned_lr"]["momentum"] * factor
+    with plotting.style():
+        fig, (ax_norm, ax_acc) = _figure()
+        clips = sorted({r.config.clip for r in sweeps.runs["clipping"]}, key=lambda c: -1 if c is None else c)
+        for i, clip in enumerate(clips):
+            colour = plotting.OKABE_ITO[i]
+            for k, r in enumerate(sweeps.find("clipping", lr=lr, clip=clip)):
+                label = ("no clipping" if clip is None else f"clipped at {clip:g}") if k == 0 else None
+                epochs = np.arange(1, len(r.val_acc) + 1)
+                ax_norm.semilogy(epochs, r.grad_norm, color=colour, lw=1, label=label)
+                ax_acc.plot(epochs, r.val_acc, color=colour, lw=1, label=label)
+                if r.diverged_at is not None:
+                    ax_acc.plot([r.diverged_at], [0], marker="X", ms=9, color=colour, ls="")
+        ax_norm.set(xlabel="epoch", ylabel="largest gradient norm in the epoch",
+                    title=f"momentum at lr {lr:g} ({factor} x tuned): gradient norms")
+        ax_acc.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1),
+                   title="validation accuracy (x: diverged)")
+        ax_norm.legend(loc="upper right", fontsize="small")
+        ax_acc.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def fit_steps_model(batches, steps) -> tuple[float, float]:
+    """Least-squares fit of McCandlish et al.'s S = S_min (1 + B_noise / B) to (batch, steps): (S_min, B_noise).
+
+    S is linear in 1/B: S = S_min + (S_min B_noise) / B, so an ordinary least-squares line through (1/B, S)."""
+    b, s = np.asarray(batches, dtype=float), np.asarray(steps, dtype=float)
+    slope, intercept = np.polyfit(1 / b, s, 1)
+    return float(intercept), float(slope / intercept)
+
+
+def plot_batch_sizes(sweeps: Sweeps, s_min: float, b_noise: float):
+    """Steps to reach the target validation accuracy against the batch size (log-log): the rate scaled
+    linearly with warmup, and held fixed; the fitted S_min (1 + B_noise / B); runs that never reached it
+    marked at the top."""
+    from course_lib import plotting
+
+    info = sweeps.extra["batch"]
+    rows = info["rows"]
+    with plotting.style():
+        fig, ax = _figure(7.5, 4, 1)
+        top = max(r["steps"] or 0 for r in rows) * 1.6
+        for i, (rule, label) in enumerate((("linear", "lr scaled linearly + warmup"), ("fixed", "lr fixed"))):
+            mine = [r for r in rows if r["rule"] == rule]
+            bs = sorted({r["batch_size"] for r in mine})
+            mean = [np.mean([r["steps"] for r in mine if r["batch_size"] == b and r["steps"] is not None] or [np.nan])
+                    for b in bs]
+            ax.loglog(bs, mean, color=plotting.OKABE_ITO[i], marker="o", label=label)
+            never = [r["batch_size"] for r in mine if r["steps"] is None]
+            if never:
+                ax.plot(never, [top] * len(never), marker="X", ms=9, ls="", color=plotting.OKABE_ITO[i],
+                        label=f"{label}: never reached it")
+        grid = np.geomspace(min(r["batch_size"] for r in rows), max(r["batch_size"] for r in rows), 50)
+        ax.loglog(grid, s_min * (1 + b_noise / grid), color="grey", ls=":",
+                  label=f"fit S_min (1 + B_noise / B): S_min {s_min:.0f}, B_noise {b_noise:.0f}")
+        ax.set(xlabel="batch size B", ylabel=f"steps to {info['target']:.0%} validation accuracy",
+               title="Batch size against steps (mean of the seeds)")
+        ax.legend(loc="upper right", fontsize="small")
+    return fig

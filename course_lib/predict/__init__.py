@@ -1,6 +1,6 @@
 """Predict, then run: the learner commits to an answer before the cell that reveals the truth.
 
-Each question lives in this package (one module per notebook, ``nb01.py`` ... ``nb07.py``), not in the notebook,
+Each question lives in this package (one module per notebook, ``nb01.py`` ... ``nb08.py``), not in the notebook,
 so the answer is not printed next to the question. A notebook asks it with one line::
 
     from course_lib import predict
@@ -26,7 +26,7 @@ from course_lib.checking import CheckResult
 
 __all__ = ["Question", "Prediction", "ask", "answer", "get", "ids"]
 
-_BANKS = ("nb00", "nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07")
+_BANKS = ("nb00", "nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07", "nb08")
 
 
 @dataclass(frozen=True)
