@@ -487,7 +487,7 @@ def plot_batch_sizes(sweeps: Sweeps, s_min: float, b_noise: float):
     info = sweeps.extra["batch"]
     rows = info["rows"]
     with plotting.style():
-        fig, ax = _figure(7.5, 4, 1)
+        fig, ax = _figure(10.5, 4, 1)
         top = max(r["steps"] or 0 for r in rows) * 1.6
         for i, (rule, label) in enumerate((("linear", "lr scaled linearly + warmup"), ("fixed", "lr fixed"))):
             mine = [r for r in rows if r["rule"] == rule]
@@ -504,5 +504,5 @@ def plot_batch_sizes(sweeps: Sweeps, s_min: float, b_noise: float):
                   label=f"fit S_min (1 + B_noise / B): S_min {s_min:.0f}, B_noise {b_noise:.0f}")
         ax.set(xlabel="batch size B", ylabel=f"steps to {info['target']:.0%} validation accuracy",
                title="Batch size against steps (mean of the seeds)")
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")  # outside: the plot is full
     return fig
