@@ -42,11 +42,14 @@ CHROMIUM_ARGS = [
 ]
 
 
-def notebook(source: str) -> dict:
-    """A one-cell notebook with that source, never run."""
-    cell = {"cell_type": "code", "id": "tool", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+def notebook(source: str, *more: str) -> dict:
+    """A notebook with a cell of that source (and one per further source), never run."""
+    cells = [
+        {"cell_type": "code", "id": f"cell{i}", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+        for i, src in enumerate((source, *more))
+    ]
     kernelspec = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    return {"cells": [cell], "metadata": {"kernelspec": kernelspec}, "nbformat": 4, "nbformat_minor": 5}
+    return {"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4, "nbformat_minor": 5}
 
 
 NOTEBOOKS = {
@@ -56,6 +59,13 @@ NOTEBOOKS = {
     ),
     # Adam alone: beta2 at 1 (one key press up from 0.999) is refused, and nothing else can run
     "refused.ipynb": notebook("from course_lib import widgets\npg = widgets.optimizer_playground('beale', ('adam',))"),
+    # Run All: a later cell sets a learning rate off the slider's grid (log step 0.05: 2e-3 shows as 0.001995);
+    # the value must stay exactly what the code set, after the slider's view has appeared (the last cell reads it)
+    "run_all.ipynb": notebook(
+        "from course_lib import widgets\npg = widgets.optimizer_playground('rosenbrock', ('sgd', 'adam'))",
+        "pg.controls['lr'].value = 2e-3\nex = widgets.lr_explorer(lr=0.5)\nex.controls['lr'].value = 1.234",
+        "print('values', repr(pg.controls['lr'].value), repr(ex.controls['lr'].value), repr(pg.runs[0].hparams['lr']))",
+    ),
     "dashboard.ipynb": notebook("from course_lib import widgets\ndash = widgets.training_dashboard(epochs=3)"),
     # the cell changes the tool after showing it: the kernel updates the stored picture right away, before the
     # browser's view of the tool has connected (that update must not blank or duplicate the live tool)
@@ -349,6 +359,32 @@ def test_each_key_press_redraws_the_canvas_and_a_refused_setting_keeps_the_pictu
             "el.textContent))",
             timeout=30_000,
         )
+        tab.no_errors()
+
+
+def test_run_all_keeps_values_set_from_code_and_draws_every_tool(jupyterlab, tmp_path):
+    with learner(jupyterlab, tmp_path) as tab:
+        tab.open("run_all.ipynb")
+        page = tab.page
+        tab.step = "running the first two cells at once"
+        for _ in range(5):  # a command that lands while the kernel session is still connecting is lost
+            page.locator(".jp-Cell .cm-content").first.click()
+            page.keyboard.press("Shift+Enter")
+            page.keyboard.press("Shift+Enter")
+            try:
+                page.locator(CANVAS).nth(1).wait_for(timeout=30_000)
+                break
+            except Exception:
+                continue
+        tab.step = "waiting for both tools to draw"
+        for i in range(2):
+            assert plot_drawn(page, page.locator(CANVAS).nth(i)), f"tool {i + 1} stayed blank after Run All"
+        time.sleep(2.0)  # the sliders' views have appeared and said what they show
+        tab.step = "reading the values in the last cell"
+        page.keyboard.press("Shift+Enter")
+        printed = page.locator(".jp-OutputArea-output", has_text="values ").first
+        printed.wait_for(timeout=30_000)
+        assert printed.inner_text().split() == ["values", "0.002", "1.234", "0.002"], printed.inner_text()
         tab.no_errors()
 
 
