@@ -15,9 +15,14 @@ Beside each, the kernel-side time: the tool's ``update()`` (compute, draw, send;
 redraw after an epoch), timed in the kernel.
 Targets (issue #12, a 2-core machine): playground median <= 60 ms, every other tool <= 100 ms.
 
-Before the canvas front end (ipympl, PNG pictures rendered in the kernel), on the 2-core development machine:
-playground median 147 ms (kernel 118 ms), lr explorer 274 ms (238), minibatch explorer 215 ms (194), momentum
-map 172 ms (119), dashboard between epochs 694 ms (710).
+Measured on the 2-core development machine while other jobs ran on it (load average 4 to 9, so the figures
+move by tens of ms between runs), median keypress to picture, kernel-side median in brackets:
+
+- before, with ipympl (every redraw rendered by Agg and sent as PNG): playground 147 ms (118), lr explorer
+  274 ms (238), minibatch explorer 215 ms (194), momentum map 172 ms (119), dashboard between epochs 694 ms (710);
+- with the browser canvas (course_lib/widgets/canvas.js): playground 58.5 to 73 ms (35 to 46; most of it the
+  three runs), lr explorer 52 ms (11), minibatch explorer 47 ms (31), momentum map 35 to 46 ms (8 to 17),
+  dashboard 8 ms (7). The maxima (230 to 400 ms) are the rare full redraws, when an axis' limits change.
 
 Run:  .venv/bin/python benchmarks/browser_latency.py [tool ...]   (tools: playground, lr_explorer, minibatch,
 momentum_map, dashboard; default all)
