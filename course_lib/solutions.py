@@ -111,3 +111,10 @@ def knn_predict(train_x: Tensor, train_y: Tensor, x: Tensor, k: int) -> Tensor:
     votes = train_y[nearest]  # (queries, k) labels
     counts = torch.stack([torch.bincount(v, minlength=int(train_y.max()) + 1) for v in votes])
     return counts.argmax(dim=1)  # argmax picks the first largest count: ties go to the smallest label
+
+
+def clip_by_norm(grad: Tensor, max_norm: float) -> Tensor:
+    """Clipping by norm: a gradient longer than max_norm is rescaled to that length, keeping its direction."""
+    norm = grad.norm()  # the Euclidean length of the whole gradient
+    factor = min(1.0, max_norm / norm.item())  # below 1 only when the gradient is too long
+    return grad * factor

@@ -33,6 +33,7 @@ from course_lib.exercises.adaptive import (
     check_yogi_second_moment,
 )
 from course_lib.exercises.classic import KNN_PREDICT, LEAST_SQUARES, check_knn_predict, check_least_squares
+from course_lib.exercises.clipping import CLIP_BY_NORM, check_clip_by_norm
 from course_lib.exercises.gradient_descent import GD, NUMERICAL_GRAD, check_gd_step, check_numerical_grad
 from course_lib.exercises.losses import CROSS_ENTROPY, SOFTMAX, check_cross_entropy, check_softmax
 from course_lib.exercises.minibatches import MINIBATCH_GRAD, check_minibatch_grad, check_minibatches
@@ -54,6 +55,7 @@ __all__ = [
     "check_minibatch_grad",
     "check_least_squares",
     "check_knn_predict",
+    "check_clip_by_norm",
     "solution",
     "reference",
     "exercise_names",
@@ -71,6 +73,7 @@ __all__ = [
     "CROSS_ENTROPY",
     "LEAST_SQUARES",
     "KNN_PREDICT",
+    "CLIP_BY_NORM",
 ]
 
 # --------------------------------------------------------------------------------------------------------
@@ -92,6 +95,7 @@ CHECKS: dict[str, Callable[[Callable], CheckResult]] = {
     "minibatch_grad": check_minibatch_grad,
     "least_squares": check_least_squares,
     "knn_predict": check_knn_predict,
+    "clip_by_norm": check_clip_by_norm,
 }
 # every exercise's reference solution is the function of the same name in course_lib.solutions
 _SOLUTIONS = {name: getattr(solutions, name) for name in CHECKS}
