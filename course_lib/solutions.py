@@ -118,3 +118,11 @@ def clip_by_norm(grad: Tensor, max_norm: float) -> Tensor:
     norm = grad.norm()  # the Euclidean length of the whole gradient
     factor = min(1.0, max_norm / norm.item())  # below 1 only when the gradient is too long
     return grad * factor
+
+
+def scaled_lr(step: int, batch_size: int, base_lr: float, base_batch: int, warmup_steps: int) -> float:
+    """The linear scaling rule with a linear warmup: the rate at step (counting from 0) for batch_size."""
+    target = base_lr * batch_size / base_batch  # k times the batch, k times the rate
+    if step < warmup_steps:  # the warmup: rise linearly, reaching the target at the last warmup step
+        return target * (step + 1) / warmup_steps
+    return target

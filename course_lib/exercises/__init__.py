@@ -32,6 +32,7 @@ from course_lib.exercises.adaptive import (
     check_rmsprop_step,
     check_yogi_second_moment,
 )
+from course_lib.exercises.batch_scaling import SCALED_LR, check_scaled_lr
 from course_lib.exercises.classic import KNN_PREDICT, LEAST_SQUARES, check_knn_predict, check_least_squares
 from course_lib.exercises.clipping import CLIP_BY_NORM, check_clip_by_norm
 from course_lib.exercises.gradient_descent import GD, NUMERICAL_GRAD, check_gd_step, check_numerical_grad
@@ -56,6 +57,7 @@ __all__ = [
     "check_least_squares",
     "check_knn_predict",
     "check_clip_by_norm",
+    "check_scaled_lr",
     "solution",
     "reference",
     "exercise_names",
@@ -74,6 +76,7 @@ __all__ = [
     "LEAST_SQUARES",
     "KNN_PREDICT",
     "CLIP_BY_NORM",
+    "SCALED_LR",
 ]
 
 # --------------------------------------------------------------------------------------------------------
@@ -96,6 +99,7 @@ CHECKS: dict[str, Callable[[Callable], CheckResult]] = {
     "least_squares": check_least_squares,
     "knn_predict": check_knn_predict,
     "clip_by_norm": check_clip_by_norm,
+    "scaled_lr": check_scaled_lr,
 }
 # every exercise's reference solution is the function of the same name in course_lib.solutions
 _SOLUTIONS = {name: getattr(solutions, name) for name in CHECKS}
