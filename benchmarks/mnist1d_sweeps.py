@@ -1,6 +1,6 @@
 """Run notebook 08's experiments on MNIST-1D once and store every result in course_lib/results/mnist1d_sweeps.json.
 
-Too long for a notebook (a few hundred training runs of the 1-D CNN), so this script runs them and the notebook
+Too long for a notebook (about 150 training runs of the 1-D CNN), so this script runs them and the notebook
 reads the file. Every run is ``course_lib.mnist1d_experiments.run(RunConfig(...))`` on one CPU thread, so each
 is repeatable: notebook 08 and tests/test_mnist1d_experiments.py re-run a stored run and compare.
 
