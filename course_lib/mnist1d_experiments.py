@@ -200,7 +200,7 @@ def run(config: RunConfig, *, splits=None, device="cpu") -> RunResult:
     ``clip_grad_norm`` (with ``clip=None`` the norms are still recorded, unclipped). Test accuracy is measured
     once, at the end. The same config gives the same numbers on the same machine and thread count. ``device``
     is the CPU by default, where the stored sweeps were computed, so a re-run can match them; pass
-    ``training.default_device()`` to train on a GPU when there is one (a little faster, slightly other numbers).
+    ``training.default_device()`` to train on a GPU when there is one (the numbers then differ slightly).
     """
     splits = splits if splits is not None else _splits()
     start = time.perf_counter()
