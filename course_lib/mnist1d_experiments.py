@@ -411,7 +411,8 @@ def plot_tuning(sweeps: Sweeps):
 
 
 def plot_schedule_shapes(total_steps: int = 1020, warmup_steps: int = 102):
-    """The five schedules' multipliers over ``total_steps`` steps (30 epochs of 34 batches by default)."""
+    """The five schedules' multipliers over ``total_steps`` steps (30 epochs of 34 batches by default), the
+    warmup lasting ``warmup_steps`` (3 epochs by default)."""
     from course_lib import plotting
 
     with plotting.style():
@@ -419,15 +420,18 @@ def plot_schedule_shapes(total_steps: int = 1020, warmup_steps: int = 102):
         steps = np.arange(total_steps)
         for i, name in enumerate(SCHEDULES):
             w = warmup_steps if name == "warmup_cosine" else 0
+            label = f"{name} (warmup {w} steps)" if w else name
             ax.plot(steps, [lr_multiplier(name, t, total_steps, w) for t in steps], color=plotting.OKABE_ITO[i],
-                    ls=["-", "--", "-.", ":", "-"][i], label=name)
-        ax.set(xlabel="step", ylabel="multiplier of the peak rate", title="Five learning-rate schedules")
-        ax.legend(loc="upper right")
+                    ls=["-", "--", "-.", ":", "-"][i], label=label)
+        ax.set(xlabel=f"step t, out of T = {total_steps}",
+               ylabel="multiplier of the peak rate", title="Five learning-rate schedules")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1))  # outside: every corner holds a curve
     return fig
 
 
 def plot_schedules(sweeps: Sweeps):
-    """Validation accuracy per epoch of each schedule (mean over seeds), one panel per optimizer."""
+    """Validation accuracy per epoch of each schedule (mean over seeds, band +- 1 std), one panel per
+    optimizer."""
     from course_lib import plotting
 
     with plotting.style():
@@ -436,10 +440,13 @@ def plot_schedules(sweeps: Sweeps):
             for i, schedule in enumerate(SCHEDULES):
                 runs = sweeps.find("schedules", optimizer=name, schedule=schedule)
                 curves = np.array([r.val_acc for r in runs])
-                ax.plot(np.arange(1, curves.shape[1] + 1), curves.mean(0), color=plotting.OKABE_ITO[i],
-                        ls=["-", "--", "-.", ":", "-"][i], label=f"{schedule}, peak {runs[0].config.lr:g}")
-            ax.set(xlabel="epoch", ylabel="validation accuracy (mean of 3 seeds)", ylim=(0.3, 1),
-                   title=f"{name}: schedules at their tuned peak rates")
+                epochs = np.arange(1, curves.shape[1] + 1)
+                mean, std = curves.mean(0), curves.std(0)
+                ax.plot(epochs, mean, color=plotting.OKABE_ITO[i], ls=["-", "--", "-.", ":", "-"][i],
+                        label=f"{schedule}, peak {runs[0].config.lr:g}")
+                ax.fill_between(epochs, mean - std, mean + std, color=plotting.OKABE_ITO[i], alpha=0.12)
+            ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.3, 1),
+                   title=f"{name}: mean of 3 seeds, band +- 1 std")
             ax.legend(loc="lower right", fontsize="small")
     return fig
 
@@ -453,21 +460,23 @@ def plot_clipping(sweeps: Sweeps, factor: int):
     with plotting.style():
         fig, (ax_norm, ax_acc) = _figure()
         clips = sorted({r.config.clip for r in sweeps.runs["clipping"]}, key=lambda c: -1 if c is None else c)
+        any_diverged = False
         for i, clip in enumerate(clips):
-            colour = plotting.OKABE_ITO[i]
+            colour, dash = plotting.OKABE_ITO[[0, 1, 3][i % 3]], ["-", "--", ":"][i % 3]
             for k, r in enumerate(sweeps.find("clipping", lr=lr, clip=clip)):
                 label = ("no clipping" if clip is None else f"clipped at {clip:g}") if k == 0 else None
                 epochs = np.arange(1, len(r.val_acc) + 1)
-                ax_norm.semilogy(epochs, r.grad_norm, color=colour, lw=1, label=label)
-                ax_acc.plot(epochs, r.val_acc, color=colour, lw=1, label=label)
+                ax_norm.semilogy(epochs, r.grad_norm, color=colour, ls=dash, lw=1.2, label=label)
+                ax_acc.plot(epochs, r.val_acc, color=colour, ls=dash, lw=1.2, label=label)
                 if r.diverged_at is not None:
+                    any_diverged = True
                     ax_acc.plot([r.diverged_at], [0], marker="X", ms=9, color=colour, ls="")
         ax_norm.set(xlabel="epoch", ylabel="largest gradient norm in the epoch",
                     title=f"momentum at lr {lr:g} ({factor} x tuned): gradient norms")
         ax_acc.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1),
-                   title="validation accuracy (x: diverged)")
+                   title="validation accuracy" + (" (x: diverged)" if any_diverged else ""))
         ax_norm.legend(loc="upper right", fontsize="small")
-        ax_acc.legend(loc="lower right", fontsize="small")
+        ax_acc.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")  # outside: runs end low
     return fig
 
 
@@ -482,8 +491,9 @@ def fit_steps_model(batches, steps) -> tuple[float, float]:
 
 def plot_batch_sizes(sweeps: Sweeps, s_min: float, b_noise: float):
     """Steps to reach the target validation accuracy against the batch size (log-log): the rate scaled
-    linearly with warmup, and held fixed; the fitted S_min (1 + B_noise / B); runs that never reached it
-    marked at the top."""
+    linearly with warmup, and held fixed; the fitted S_min (1 + B_noise / B), drawn only over the batch sizes
+    whose linear-scaling runs reached the target (those it was fitted to); runs that never reached it marked at
+    the top."""
     from course_lib import plotting
 
     info = sweeps.extra["batch"]
@@ -496,15 +506,18 @@ def plot_batch_sizes(sweeps: Sweeps, s_min: float, b_noise: float):
             bs = sorted({r["batch_size"] for r in mine})
             mean = [np.mean([r["steps"] for r in mine if r["batch_size"] == b and r["steps"] is not None] or [np.nan])
                     for b in bs]
+            seeds = max(sum(r["batch_size"] == b for r in mine) for b in bs)
+            label = f"{label} ({'mean of ' if seeds > 1 else ''}{seeds} seed{'s' if seeds > 1 else ''})"
             ax.loglog(bs, mean, color=plotting.OKABE_ITO[i], marker="o", label=label)
             never = [r["batch_size"] for r in mine if r["steps"] is None]
             if never:
                 ax.plot(never, [top] * len(never), marker="X", ms=9, ls="", color=plotting.OKABE_ITO[i],
                         label=f"{label}: never reached it")
-        grid = np.geomspace(min(r["batch_size"] for r in rows), max(r["batch_size"] for r in rows), 50)
+        reached = [r["batch_size"] for r in rows if r["rule"] == "linear" and r["steps"] is not None]
+        grid = np.geomspace(min(reached), max(reached), 50)
         ax.loglog(grid, s_min * (1 + b_noise / grid), color="grey", ls=":",
                   label=f"fit S_min (1 + B_noise / B): S_min {s_min:.0f}, B_noise {b_noise:.0f}")
         ax.set(xlabel="batch size B", ylabel=f"steps to {info['target']:.0%} validation accuracy",
-               title="Batch size against steps (mean of the seeds)")
+               title="Batch size against steps")
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")  # outside: the plot is full
     return fig
