@@ -50,6 +50,14 @@ def test_plotting_leaves_global_matplotlib_settings_alone():
 
 
 def test_every_figure_regenerates(tmp_path, monkeypatch):
+    # the sweep figure trains 44 networks for 8 epochs (a minute); here every fourth rate for 2 epochs draws the
+    # same figure from a real, smaller sweep (lr_sweep itself is tested in test_training.py)
+    full_sweep = figures.training.lr_sweep
+
+    def smaller_sweep(names, rates, splits, **settings):
+        return full_sweep(names, rates[::4], splits, **{**settings, "epochs": 2})
+
+    monkeypatch.setattr(figures.training, "lr_sweep", smaller_sweep)
     monkeypatch.setattr("sys.argv", ["figures", "--out", str(tmp_path)])
     figures.main()
     written = sorted(p.name for p in tmp_path.glob("*.png"))
