@@ -126,12 +126,15 @@ def test_stored_sweeps_are_complete_and_a_stored_run_reproduces(splits):
         sweeps.find("nope")
     with pytest.raises(ValueError, match=r"unknown settings \['learning_rate'\]"):
         sweeps.find("tuning", learning_rate=0.1)
-    # the shortest stored run of the final table, re-run now: the numbers must still be what the file says
+    # the shortest stored run of the final table, re-run now: the numbers must still be what the file says. The
+    # first epoch agrees to ~1e-6 on every CPU tried (torch's default, AVX2 and AVX512 kernels); later epochs
+    # drift apart between CPUs (float32 round-off amplified by training), up to ~3 points of final accuracy
     torch.set_num_threads(1)
     stored = sweeps.find("final", optimizer="adam", seed=0)[0]
     live = mx.run(stored.config, splits=splits)
-    assert live.val_acc[-1] == pytest.approx(stored.val_acc[-1], abs=0.01)
-    assert live.train_loss == pytest.approx(stored.train_loss, rel=0.02)
+    assert live.train_loss[0] == pytest.approx(stored.train_loss[0], rel=1e-4)
+    assert live.val_acc[0] == pytest.approx(stored.val_acc[0], abs=2 / 600)
+    assert live.val_acc[-1] == pytest.approx(stored.val_acc[-1], abs=0.05)
 
 
 def test_fit_steps_model_recovers_s_min_and_b_noise():
