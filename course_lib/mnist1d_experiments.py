@@ -353,11 +353,20 @@ def load_sweeps(path: str | Path = SWEEPS_PATH) -> Sweeps:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _figure(width: float = 11, height: float = 3.8, cols: int = 2):
+def _figure(width: float = 10, height: float = 3.8, cols: int = 2):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.subplots(1, cols)
+
+
+def _plain_log_ticks(axis, ticks) -> None:
+    """Ticks of a log-scale ``axis`` at ``ticks``, labelled as plain numbers (0.3, 1, 200), no minor labels."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def plot_signals(splits, per_class: int = 3):
@@ -368,7 +377,7 @@ def plot_signals(splits, per_class: int = 3):
 
     x, y = splits.train.tensors
     with plotting.style():
-        fig = Figure(figsize=(12, 3.2), layout="constrained")
+        fig = Figure(figsize=(10, 3.4), layout="constrained")
         axes = fig.subplots(2, 5, sharex=True, sharey=True)
         for label, ax in enumerate(axes.flat):
             rows = torch.nonzero(y == label).flatten()[:per_class]
@@ -379,7 +388,7 @@ def plot_signals(splits, per_class: int = 3):
             ax.set_xlabel("position (0-39)")
         for ax in axes[:, 0]:
             ax.set_ylabel("value")
-        axes[0, 0].legend(fontsize="x-small")
+        axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=9)  # outside: panels are full
         fig.suptitle(f"MNIST-1D: {per_class} training signals of each class")
     return fig
 
@@ -391,8 +400,9 @@ def plot_tuning(sweeps: Sweeps):
 
     with plotting.style():
         fig, (ax_lr, ax_ep) = _figure()
-        for name, lr in sweeps.meta["tuned_lr"].items():
-            colour, dash = plotting.optimizer_style(name)
+        for i, (name, lr) in enumerate(sweeps.meta["tuned_lr"].items()):
+            # the course's dashes, but colours of distinct hues (the course's sgd and rmsprop are both blue)
+            colour, dash = plotting.OKABE_ITO[i], plotting.optimizer_style(name)[1]
             tried = sorted(sweeps.find("tuning", optimizer=name), key=lambda r: r.config.lr)
             ax_lr.semilogx([r.config.lr for r in tried], [r.final_val_acc for r in tried], color=colour, ls=dash,
                            marker="o", ms=4, label=name)
@@ -405,8 +415,8 @@ def plot_tuning(sweeps: Sweeps):
                   title="Tuning: one run per rate (seed 0)")
         ax_ep.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1),
                   title="Tuned rates: mean of 3 seeds, band +- 1 std")
-        ax_lr.legend(loc="lower left")
-        ax_ep.legend(loc="lower right")
+        ax_lr.legend(loc="lower left", fontsize=9)
+        ax_ep.legend(loc="lower right", fontsize=9)
     return fig
 
 
@@ -445,9 +455,9 @@ def plot_schedules(sweeps: Sweeps):
                 ax.plot(epochs, mean, color=plotting.OKABE_ITO[i], ls=["-", "--", "-.", ":", "-"][i],
                         label=f"{schedule}, peak {runs[0].config.lr:g}")
                 ax.fill_between(epochs, mean - std, mean + std, color=plotting.OKABE_ITO[i], alpha=0.12)
-            ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.3, 1),
+            ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.1, 1),  # 0.1: chance, the gentle starts show
                    title=f"{name}: mean of 3 seeds, band +- 1 std")
-            ax.legend(loc="lower right", fontsize="small")
+            ax.legend(loc="lower right", fontsize=9)
     return fig
 
 
@@ -473,10 +483,14 @@ def plot_clipping(sweeps: Sweeps, factor: int):
                     ax_acc.plot([r.diverged_at], [0], marker="X", ms=9, color=colour, ls="")
         ax_norm.set(xlabel="epoch", ylabel="largest gradient norm in the epoch",
                     title=f"momentum at lr {lr:g} ({factor} x tuned): gradient norms")
+        low, high = ax_norm.get_ylim()
+        low = min(low, 0.1) / 1.25  # room for a 0.1 tick below norms that settle near 0.15
+        ax_norm.set_ylim(low, high)
+        _plain_log_ticks(ax_norm.yaxis, [t for t in (0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300) if low <= t <= high])
         ax_acc.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1),
                    title="validation accuracy" + (" (x: diverged)" if any_diverged else ""))
-        ax_norm.legend(loc="upper right", fontsize="small")
-        ax_acc.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")  # outside: runs end low
+        # one legend for both panels, in the accuracy panel's empty top strip (the runs stay below 0.8)
+        ax_acc.legend(loc="upper center", ncol=len(clips), fontsize=9)
     return fig
 
 
@@ -494,30 +508,42 @@ def plot_batch_sizes(sweeps: Sweeps, s_min: float, b_noise: float):
     linearly with warmup, and held fixed; the fitted S_min (1 + B_noise / B), drawn only over the batch sizes
     whose linear-scaling runs reached the target (those it was fitted to); runs that never reached it marked at
     the top."""
+    from matplotlib.lines import Line2D
+
     from course_lib import plotting
 
     info = sweeps.extra["batch"]
     rows = info["rows"]
     with plotting.style():
-        fig, ax = _figure(10.5, 4, 1)
+        fig, ax = _figure(7.5, 4.2, 1)
         top = max(r["steps"] or 0 for r in rows) * 1.6
+        any_never = False
         for i, (rule, label) in enumerate((("linear", "lr scaled linearly + warmup"), ("fixed", "lr fixed"))):
             mine = [r for r in rows if r["rule"] == rule]
             bs = sorted({r["batch_size"] for r in mine})
             mean = [np.mean([r["steps"] for r in mine if r["batch_size"] == b and r["steps"] is not None] or [np.nan])
                     for b in bs]
             seeds = max(sum(r["batch_size"] == b for r in mine) for b in bs)
-            label = f"{label} ({'mean of ' if seeds > 1 else ''}{seeds} seed{'s' if seeds > 1 else ''})"
+            label = f"{label} ({seeds} seed{'s, mean' if seeds > 1 else ''})"
             ax.loglog(bs, mean, color=plotting.OKABE_ITO[i], marker="o", label=label)
             never = [r["batch_size"] for r in mine if r["steps"] is None]
             if never:
-                ax.plot(never, [top] * len(never), marker="X", ms=9, ls="", color=plotting.OKABE_ITO[i],
-                        label=f"{label}: never reached it")
+                any_never = True
+                ax.plot(never, [top] * len(never), marker="X", ms=9, ls="", color=plotting.OKABE_ITO[i])
         reached = [r["batch_size"] for r in rows if r["rule"] == "linear" and r["steps"] is not None]
         grid = np.geomspace(min(reached), max(reached), 50)
         ax.loglog(grid, s_min * (1 + b_noise / grid), color="grey", ls=":",
-                  label=f"fit S_min (1 + B_noise / B): S_min {s_min:.0f}, B_noise {b_noise:.0f}")
+                  label=rf"fit $S_\min(1 + B_\mathrm{{noise}}/B)$: $S_\min$ {s_min:.0f}, "
+                        rf"$B_\mathrm{{noise}}$ {b_noise:.0f}")
         ax.set(xlabel="batch size B", ylabel=f"steps to {info['target']:.0%} validation accuracy",
                title="Batch size against steps")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), fontsize="small")  # outside: the plot is full
+        all_batches = sorted({r["batch_size"] for r in rows})
+        _plain_log_ticks(ax.xaxis, all_batches)
+        low, high = ax.get_ylim()
+        _plain_log_ticks(ax.yaxis, [t for t in (100, 200, 300, 500, 1000, 2000, 3000, 5000) if low <= t <= high])
+        handles, _ = ax.get_legend_handles_labels()
+        if any_never:
+            handles.append(Line2D([], [], marker="X", ms=9, ls="", color="dimgrey", label="never reached it"))
+        # inside, upper right: below the never-reached row, above the curves' low tail (few runs reach it)
+        ax.legend(handles=handles, loc="upper right", bbox_to_anchor=(1, 0.9), fontsize=9)
     return fig
