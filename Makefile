@@ -51,7 +51,8 @@ unit: install
 	$(BIN)/python -m pytest tests
 
 # Tests run on TEST_JOBS processes (pytest-xdist), whole files at a time, so each notebook keeps one kernel in order;
-# TEST_JOBS=0 runs everything in one process.
+# TEST_JOBS=0 runs everything in one process. The longest files are handed out first (the browser tests, then the
+# notebooks), so that the many short test files even out the two processes at the end.
 TEST_JOBS ?= 2
 
 # Notebooks are compared cell by cell with their stored outputs (see tools/nbval_sanitize.cfg).
@@ -62,7 +63,7 @@ notebooks: install
 test: install $(SITE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/sync_environment.py --check
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile tests notebooks $(NBVAL_FLAGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile tests/browser notebooks tests $(NBVAL_FLAGS)
 
 execute: install
 	$(BIN)/python tools/execute_notebooks.py $(NB)
