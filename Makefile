@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 SITE_STAMP := $(VENV)/.course-site-installed
+comma := ,
 PORT   ?= 8888
 
 .PHONY: help install lab test lint unit notebooks execute figures bench site lock clean
@@ -25,18 +26,25 @@ help:
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# the venv (created once) and the course installed into it with the extras given
+define install_course
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 	  { echo "The course needs Python 3.11 or newer; '$(PYTHON)' is older. Try: make $(MAKECMDGOALS) PYTHON=python3.11"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(1)]"
+endef
+
+$(STAMP): pyproject.toml constraints.txt
+	$(call install_course,dev)
 	@touch $(STAMP)
 	@echo "course environment ready in $(VENV)"
 
-# The website's tools (the optional extra "site") come on top, for make site and make test only; make lab never needs them.
-$(SITE_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,site]"
-	@touch $(SITE_STAMP)
+# The website's tools (the optional extra "site") come on top, for make site and make test only; make lab never
+# needs them. One pip run installs everything these targets need (it also satisfies make lab's stamp).
+$(SITE_STAMP): pyproject.toml constraints.txt
+	$(call install_course,dev$(comma)site)
+	@touch $(STAMP) $(SITE_STAMP)
+	@echo "course environment (with the website's tools) ready in $(VENV)"
 
 # JupyterLab refuses to run as root unless told; containers often run as root
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -60,7 +68,7 @@ NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tools/nbval_san
 notebooks: install
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) notebooks
 
-test: install $(SITE_STAMP)
+test: $(SITE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/sync_environment.py --check
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile tests/browser notebooks tests $(NBVAL_FLAGS)
