@@ -31,8 +31,19 @@ define install_course
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
 	  { echo "The course needs Python 3.11 or newer; '$(PYTHON)' is older. Try: make $(MAKECMDGOALS) PYTHON=python3.11"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(1)]"
+	$(BIN)/python -m pip install --no-compile --quiet --disable-pip-version-check -c constraints.txt -e ".[$(1)]"
+	$(BIN)/python -c "$$COMPILE_ALL"
 endef
+
+# pip compiles the installed packages' bytecode one file at a time (half of a fresh install's minute); compiling
+# them afterwards on every core takes half as long. A file that does not compile (torch ships one written for
+# Python 3.12) is skipped silently, as pip does.
+define COMPILE_ALL
+import compileall, sysconfig
+for path in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}):
+    compileall.compile_dir(path, quiet=2, workers=0)
+endef
+export COMPILE_ALL
 
 $(STAMP): pyproject.toml constraints.txt
 	$(call install_course,dev)
@@ -59,9 +70,15 @@ unit: install
 	$(BIN)/python -m pytest tests
 
 # Tests run on TEST_JOBS processes (pytest-xdist), whole files at a time, so each notebook keeps one kernel in order;
-# TEST_JOBS=0 runs everything in one process. The longest files are handed out first (the browser tests, then the
-# notebooks), so that the many short test files even out the two processes at the end.
+# TEST_JOBS=0 runs everything in one process. The longest files are handed out first (the browser tests, the
+# website's, the distributed runs', then the notebooks), so that the many short test files even out the two
+# processes at the end.
 TEST_JOBS ?= 2
+TEST_ORDER := tests/browser tests/test_site.py tests/test_distributed.py tests/test_widgets.py notebooks tests
+# Each test process, and every kernel, server and worker it starts, computes on TEST_THREADS threads: with two test
+# processes on two cores, torch's default (a thread per core) makes them wait on each other (notebook 05's
+# noisy-quadratic cell took 31 s instead of 3). The stored outputs hold on one thread as on the two they were made on.
+TEST_THREADS ?= 1
 
 # Notebooks are compared cell by cell with their stored outputs (see tools/nbval_sanitize.cfg).
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tools/nbval_sanitize.cfg
@@ -71,7 +88,7 @@ notebooks: install
 test: $(SITE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python tools/sync_environment.py --check
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile tests/browser notebooks tests $(NBVAL_FLAGS)
+	OMP_NUM_THREADS=$(TEST_THREADS) $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile $(TEST_ORDER) $(NBVAL_FLAGS)
 
 execute: install
 	$(BIN)/python tools/execute_notebooks.py $(NB)

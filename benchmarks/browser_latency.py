@@ -39,7 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.browser.test_widgets_in_jupyterlab import (  # noqa: E402
+from tests.browser.labdriver import (  # noqa: E402
     jupyterlab_server,
     learner,
     notebook,
