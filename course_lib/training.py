@@ -384,9 +384,15 @@ def lr_range_test(
 class LRSweep:
     """One training run per (optimizer name, learning rate), all from the same weights and the same data order.
 
-    ``histories[name, lr]`` is that run's History. ``best(name)`` is the rate with the highest final validation
-    accuracy among the runs that did not diverge; ``good_range(name)`` the smallest and largest rates within
-    ``tolerance`` of that accuracy. ``plot()`` draws final validation accuracy and loss against the rate.
+    ``histories[name, lr]`` is that run's History. A run that did not diverge is **unstable** when its rate is
+    above the one with the lowest final validation loss of that optimizer's sweep and its own final validation
+    loss is ``loss_factor`` (2) times that lowest or more (``unstable_rates(name)``): it overshoots, is
+    confidently wrong on some examples, and its accuracy is partly luck (it amplifies float round-off, so it
+    differs between computers). A run at a lower rate with a high loss is only undertrained, and its accuracy
+    says so. ``stable_rates(name)`` are the rest of the runs that did not diverge; ``best(name)`` is the stable
+    rate with the highest final validation accuracy, so an unstable run is never chosen even where its accuracy is
+    higher; ``good_range(name)`` the smallest and largest stable rates within ``tolerance`` of that accuracy.
+    ``plot()`` draws final validation accuracy and loss against the rate.
     """
 
     optimizers: list[str]
@@ -399,16 +405,33 @@ class LRSweep:
         runs = ((lr, self.histories[name, lr]) for lr in self.lrs)
         return {lr: h.val_acc[-1] for lr, h in runs if h.diverged_at is None and h.val_acc}
 
-    def best(self, name: str) -> float:
-        accs = self.final_acc(name)
-        if not accs:
+    def unstable_rates(self, name: str, loss_factor: float = 2.0) -> list[float]:
+        """The rates of ``name``, in sweep order, above the rate with the lowest final validation loss whose run
+        did not diverge but ended with a validation loss of ``loss_factor`` times that lowest or more."""
+        if not loss_factor > 1:
+            raise ValueError(f"loss_factor must be a number > 1, got {loss_factor!r}")
+        losses = {lr: self.histories[name, lr].val_loss[-1] for lr in self.final_acc(name)}
+        if not losses:
             raise ValueError(f"every run of {name!r} diverged: try smaller learning rates")
-        return max(accs, key=accs.get)
+        lowest_at = min(losses, key=losses.get)
+        return [lr for lr, loss in losses.items() if lr > lowest_at and loss >= loss_factor * losses[lowest_at]]
 
-    def good_range(self, name: str, tolerance: float = 0.01) -> tuple[float, float]:
+    def stable_rates(self, name: str, loss_factor: float = 2.0) -> list[float]:
+        """The rates of ``name``, in sweep order, whose run neither diverged nor is unstable (``unstable_rates``)."""
+        unstable = set(self.unstable_rates(name, loss_factor))
+        return [lr for lr in self.final_acc(name) if lr not in unstable]
+
+    def best(self, name: str, loss_factor: float = 2.0) -> float:
+        """The stable rate (see ``stable_rates``) with the highest final validation accuracy."""
         accs = self.final_acc(name)
-        top = accs[self.best(name)]
-        good = [lr for lr, acc in accs.items() if acc >= top - tolerance]
+        return max(self.stable_rates(name, loss_factor), key=accs.get)
+
+    def good_range(self, name: str, tolerance: float = 0.01, loss_factor: float = 2.0) -> tuple[float, float]:
+        """The smallest and largest stable rates whose accuracy is within ``tolerance`` (0.01: one point) of the
+        best's."""
+        accs = self.final_acc(name)
+        top = accs[self.best(name, loss_factor)]
+        good = [lr for lr in self.stable_rates(name, loss_factor) if accs[lr] >= top - tolerance]
         return min(good), max(good)
 
     def plot(self, title: str | None = None):
@@ -416,6 +439,7 @@ class LRSweep:
 
         A diverged run has no accuracy to plot, so its cross sits in a separate band labelled "diverged", one row
         per optimizer, under the accuracy axes and sharing their learning-rate axis: no cross reads as a value.
+        An unstable run (see ``unstable_rates``) has a hollow ring around its point.
         ``fig.axes`` is (accuracy, loss, diverged band).
         """
         from matplotlib.figure import Figure
@@ -435,6 +459,11 @@ class LRSweep:
                 losses = [self.histories[name, lr].val_loss[-1] for lr in ok]
                 ax_acc.semilogx(ok, list(accs.values()), color=colour, ls=dash, marker="o", ms=3, label=name)
                 ax_loss.loglog(ok, losses, color=colour, ls=dash, marker="o", ms=3, label=name)
+                if ok:  # unstable runs (see unstable_rates): hollow rings around their points
+                    unstable = self.unstable_rates(name)
+                    ring = dict(marker="o", ms=7, ls="", mfc="none", mec=colour, mew=1.2)
+                    ax_acc.plot(unstable, [accs[lr] for lr in unstable], **ring)
+                    ax_loss.plot(unstable, [self.histories[name, lr].val_loss[-1] for lr in unstable], **ring)
                 diverged = [lr for lr in self.lrs if self.histories[name, lr].diverged_at is not None]
                 ax_div.axhline(i, color="grey", lw=0.5, alpha=0.4)
                 ax_div.plot(diverged, [i] * len(diverged), marker="X", ms=8, color=colour, ls="")
@@ -444,6 +473,7 @@ class LRSweep:
                 title="Accuracy (runs that diverged: the band below)",
             )
             ax_acc.tick_params(labelbottom=False)
+            ax_acc.plot([], [], marker="o", ms=7, ls="", mfc="none", mec="grey", mew=1.2, label="unstable")
             ax_acc.legend(loc="lower right")
             ax_div.set(xlabel="learning rate", ylabel="diverged", ylim=(len(self.optimizers) - 0.5, -0.5))
             ax_div.set_yticks(range(len(self.optimizers)), self.optimizers, fontsize="small")

@@ -147,6 +147,43 @@ def test_range_test_refuses_bad_settings(digits, kwargs, message):
         training.lr_range_test(model, optim.SGD(model.parameters(), lr=0.1), digits.loaders(32)[0], **kwargs)
 
 
+def test_lr_sweep_chooses_among_stable_runs_only():
+    """A run above the rate of the lowest validation loss that ends with a loss far above it is unstable: its
+    accuracy, however high, is not chosen, and it is outside the good range. A low rate with a high loss is only
+    undertrained (stable), and a diverged run has no accuracy at all."""
+
+    def run(loss, acc, diverged=False):
+        if diverged:
+            return training.History(train_loss=[math.nan], diverged_at=1)
+        return training.History(train_loss=[loss], val_loss=[loss], val_acc=[acc])
+
+    histories = {  # 0.1 has the best accuracy, but a loss 3x the lowest (at 3e-3): unstable
+        ("adam", 1e-4): run(0.90, 0.60),  # undertrained
+        ("adam", 1e-3): run(0.35, 0.90),
+        ("adam", 3e-3): run(0.20, 0.95),
+        ("adam", 1e-2): run(0.30, 0.948),
+        ("adam", 0.1): run(0.60, 0.97),
+        ("adam", 1.0): run(0.0, 0.0, diverged=True),
+    }
+    sweep = training.LRSweep(["adam"], [1e-4, 1e-3, 3e-3, 1e-2, 0.1, 1.0], 1, histories)
+    assert sweep.unstable_rates("adam") == [0.1]
+    assert sweep.stable_rates("adam") == [1e-4, 1e-3, 3e-3, 1e-2]
+    assert sweep.best("adam") == 3e-3 and sweep.good_range("adam") == (3e-3, 1e-2)
+    assert sweep.good_range("adam", tolerance=0.1) == (1e-3, 1e-2)
+    assert sweep.best("adam", loss_factor=4.0) == 0.1, "a looser factor counts 0.1 as stable"
+    with pytest.raises(ValueError, match="loss_factor"):
+        sweep.stable_rates("adam", loss_factor=1.0)
+    all_diverged = training.LRSweep(["sgd"], [1.0], 1, {("sgd", 1.0): run(0.0, 0.0, diverged=True)})
+    with pytest.raises(ValueError, match="every run of 'sgd' diverged"):
+        all_diverged.best("sgd")
+    fig = sweep.plot()  # the unstable run gets a ring on both axes; the legend names it
+    ax_acc, ax_loss, _ = fig.axes
+    for ax in (ax_acc, ax_loss):
+        rings = [line for line in ax.lines if line.get_markerfacecolor() == "none" and len(line.get_xdata())]
+        assert [list(line.get_xdata()) for line in rings] == [[0.1]]
+    assert "unstable" in [t.get_text() for t in ax_acc.get_legend().get_texts()]
+
+
 def test_lr_sweep_keeps_every_run_picks_by_validation_and_marks_divergence(digits):
     sweep = training.lr_sweep(
         ["SGD", "adam"], [1e-3, 0.3, 1e4], digits, epochs=2, model_factory=lambda seed=0: small_model(seed)
@@ -157,10 +194,10 @@ def test_lr_sweep_keeps_every_run_picks_by_validation_and_marks_divergence(digit
     assert sweep.histories["sgd", 1e4].diverged_at is not None, "SGD at 1e4 must diverge, and be kept"
     assert 1e4 not in sweep.final_acc("sgd"), "a diverged run has no final accuracy to be chosen by"
     for name in sweep.optimizers:
-        accs = sweep.final_acc(name)
-        assert sweep.best(name) == max(accs, key=accs.get)
-        low, high = sweep.good_range(name, tolerance=1.0)  # everything within 100 points: the whole range
-        assert (low, high) == (min(accs), max(accs))
+        accs, stable = sweep.final_acc(name), sweep.stable_rates(name)
+        assert set(stable) <= set(accs) and sweep.best(name) == max(stable, key=accs.get)
+        low, high = sweep.good_range(name, tolerance=1.0)  # everything within 100 points: every stable rate
+        assert (low, high) == (min(stable), max(stable))
     assert sweep.best("sgd") == 0.3, "SGD learns far more in 2 epochs at 0.3 than at 1e-3"
     # same start, same batches: a run repeated alone gives the same history
     model = small_model(0)
@@ -171,7 +208,8 @@ def test_lr_sweep_keeps_every_run_picks_by_validation_and_marks_divergence(digit
     assert alone.val_acc == sweep.histories["sgd", 0.3].val_acc
     fig = sweep.plot(title="test")
     acc_axes, loss_axes, diverged_axes = fig.axes
-    assert len(acc_axes.lines) == 2, "a curve per optimizer"
+    curves = [line for line in acc_axes.lines if line.get_label() in sweep.optimizers]
+    assert [line.get_label() for line in curves] == ["sgd", "adam"], "a curve per optimizer"
     assert not any(line.get_marker() == "X" for line in acc_axes.lines), "no cross may read as an accuracy"
     crosses = [line for line in diverged_axes.lines if line.get_marker() == "X"]
     for row, (name, line) in enumerate(zip(sweep.optimizers, crosses, strict=True)):  # one row per optimizer
