@@ -17,7 +17,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import sys
 import threading
 import time
@@ -27,17 +26,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Sphinx 9 announces API changes that the theme and MyST-Parser have yet to make: theirs to fix, not ours
 pytestmark = pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API modifications")
@@ -46,6 +34,9 @@ sys.path.insert(0, str(ROOT / "docs"))
 import build_site  # noqa: E402  (docs/build_site.py: the code make site runs)
 
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+# the browser tests' Chromium (its path, flags, and a skip or failure when it is missing)
+from labdriver import CHROMIUM, CHROMIUM_ARGS, WIDGET_VIEW, need_chromium  # noqa: E402
 
 
 def need(module: str, why: str) -> None:
@@ -54,14 +45,6 @@ def need(module: str, why: str) -> None:
     if IN_CI:
         pytest.fail(f"{module} is missing: {why}")
     pytest.skip(f"{module} is not installed: {why}")
-
-
-def need_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if IN_CI:
-        pytest.fail(f"Chromium is missing at {CHROMIUM}; .ci/run installs Debian's chromium before the tests")
-    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium): the site's browser test needs it")
 
 
 def cells(path: Path) -> list[dict]:

@@ -93,7 +93,7 @@ def need_chromium() -> None:
         return
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"Chromium is missing at {CHROMIUM}; .ci/run installs Debian's chromium before the tests")
-    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium): the browser test needs it")
+    pytest.skip("Debian's chromium is not installed (apt-get install -y chromium): the browser tests need it")
 
 
 def free_port() -> int:

@@ -89,8 +89,7 @@ def test_a_picture_update_before_the_view_connects_leaves_one_live_tool(jupyterl
         assert page.locator(".jp-RenderedImage img").count() == 0, "the live tool, not its picture"
         tab.step = "moving the learning-rate slider"
         before = canvas.evaluate("el => el.toDataURL()")
-        handle = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="learning rate"))
-        handle = handle.locator(".noUi-handle")
+        handle = slider_handle(page, "learning rate")
         handle.focus()
         for _ in range(5):
             handle.press("ArrowRight")
@@ -131,8 +130,7 @@ def test_clicking_the_momentum_map_picks_a_point_and_the_slider_moves_it(jupyter
 
         tab.step = "pressing ArrowRight on the momentum slider"
         clicked = canvas.evaluate("el => el.toDataURL()")
-        handle = page.locator(".widget-slider", has=page.locator(".widget-label", has_text="momentum"))
-        handle = handle.locator(".noUi-handle")
+        handle = slider_handle(page, "momentum")
         handle.focus()
         handle.press("ArrowRight")
         tab.wait_for_change(canvas, clicked, timeout=15_000)
