@@ -443,6 +443,7 @@ class LRSweep:
         ``fig.axes`` is (accuracy, loss, diverged band).
         """
         from matplotlib.figure import Figure
+        from matplotlib.ticker import LogLocator
 
         from course_lib import plotting
 
@@ -479,6 +480,7 @@ class LRSweep:
             ax_div.set_yticks(range(len(self.optimizers)), self.optimizers, fontsize="small")
             ax_div.grid(False)
             ax_loss.set(xlabel="learning rate", ylabel=f"validation loss after {self.epochs} epochs", title="Loss")
+            ax_loss.yaxis.set_major_locator(LogLocator(base=10, numticks=30))  # a tick every decade, however many
             ax_loss.legend(loc="upper left")
             if title:
                 fig.suptitle(title)
