@@ -188,8 +188,9 @@ def adagrad_update(
 
     Because ``sum`` only grows, every coordinate's step shrinks for ever: roughly like 1/sqrt(t) for a steady
     gradient. Duchi, Hazan and Singer (2011, "Adaptive Subgradient Methods for Online Learning and Stochastic
-    Optimization") analyse this diagonal form; eps sits outside the square root in PyTorch, while Keras adds
-    it inside (``sqrt(sum + eps)``).
+    Optimization") analyse this diagonal form; eps sits outside the square root in PyTorch, while Keras 3 (and
+    tf.keras from TensorFlow 2.11) adds it inside (``sqrt(sum + eps)``). The older tf.keras Adagrad, now
+    ``tf.keras.optimizers.legacy.Adagrad``, adds it outside, as PyTorch does.
     """
     g = -grad if maximize else grad
     if _is_on(weight_decay):
@@ -234,7 +235,9 @@ def rmsprop_update(
     RMSprop comes from Tieleman and Hinton's lecture 6.5 of "Neural Networks for Machine Learning" (2012);
     the centered variant from Graves (2013, "Generating Sequences With Recurrent Neural Networks"). There is
     no bias correction: ``v`` starts at zero, so the first steps are larger than later ones. eps sits outside
-    the square root in PyTorch; Keras and TensorFlow put it inside (``sqrt(v + eps)``).
+    the square root in PyTorch; Keras 3 (and tf.keras from TensorFlow 2.11) puts it inside (``sqrt(v + eps)``).
+    The older tf.keras RMSprop, now ``tf.keras.optimizers.legacy.RMSprop``, puts it outside without momentum
+    and inside with momentum.
     """
     g = -grad if maximize else grad
     if _is_on(weight_decay):

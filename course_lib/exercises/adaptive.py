@@ -44,8 +44,9 @@ ADAGRAD = Exercise(
         Mistake(
             "eps is inside the square root",
             lambda w, g, s, lr, eps: (w - lr * g / ((s2 := s + g * g) + eps).sqrt(), s2),
-            "Notebook 04 (where eps goes): PyTorch adds eps outside, sqrt(state_sum) + eps; Keras puts it inside, "
-            "and for tiny gradients the two behave very differently. This course follows PyTorch.",
+            "Notebook 04 (where eps goes): PyTorch adds eps outside, sqrt(state_sum) + eps; Keras 3 (and tf.keras "
+            "from TensorFlow 2.11) puts it inside, and for tiny gradients the two behave very differently. This "
+            "course follows PyTorch.",
         ),
         Mistake(
             "the gradient is not squared",
@@ -135,8 +136,8 @@ RMSPROP = Exercise(
         Mistake(
             "eps is inside the square root",
             lambda w, g, s, lr, a, eps: (w - lr * g / ((s2 := _rms(s, g, a)) + eps).sqrt(), s2),
-            "Notebook 04 (where eps goes): PyTorch adds eps outside, sqrt(sq_avg) + eps; Keras and TensorFlow put "
-            "it inside, and for tiny gradients the two behave very differently.",
+            "Notebook 04 (where eps goes): PyTorch adds eps outside, sqrt(sq_avg) + eps; Keras 3 (and tf.keras from "
+            "TensorFlow 2.11) puts it inside, and for tiny gradients the two behave very differently.",
         ),
         Mistake(
             "the gradient is not squared",
