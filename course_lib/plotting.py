@@ -264,16 +264,21 @@ def family_race_grid(
 
 
 def _family_colours(members: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """The course's (colour, dash) per optimizer; a colour already taken within the family is replaced."""
-    spare = ["#D55E00", "#000000", "#E69F00", "#CC79A7", "#0072B2", "#009E73", "#56B4E9"]  # most distinct first
+    """The course's (colour, dash) per optimizer; a colour already taken within the family is replaced.
+
+    The replacement is a colour no optimizer of the course has (Paul Tol's wine, indigo, teal), so it cannot be
+    mistaken for another optimizer drawn in another column; only when those run out does an Okabe-Ito one follow.
+    """
+    spare = ["#882255", "#332288", "#44AA99"]  # no optimizer's colour in _BY_OPTIMIZER
+    fallback = ["#D55E00", "#000000", "#E69F00", "#CC79A7", "#0072B2", "#009E73", "#56B4E9"]  # most distinct first
     course = {_BY_OPTIMIZER[m][0] for m in members if m in _BY_OPTIMIZER}
     chosen: dict[str, tuple[str, str]] = {}
     for name in members:
         taken = {c for c, _ in chosen.values()}
         colour, dash = _BY_OPTIMIZER.get(name, ("", "-"))
         if not colour or colour in taken:
-            free = [c for c in spare if c not in taken and c not in course] or [c for c in spare if c not in taken]
-            colour = free[0] if free else spare[len(chosen) % len(spare)]
+            free = [c for c in spare + fallback if c not in taken and c not in course]
+            colour = free[0] if free else fallback[len(chosen) % len(fallback)]
         chosen[name] = (colour, dash)
     return chosen
 

@@ -24,7 +24,16 @@ import torch
 
 from course_lib import landscapes, optim
 
-__all__ = ["Trajectory", "run", "run_many", "steps_to_reach", "tuned_race", "minibatch_sgd", "DIVERGENCE_FACTOR"]
+__all__ = [
+    "Trajectory",
+    "run",
+    "run_many",
+    "steps_to_reach",
+    "steps_to_settle",
+    "tuned_race",
+    "minibatch_sgd",
+    "DIVERGENCE_FACTOR",
+]
 
 DIVERGENCE_FACTOR = 1e6  # a point this many window-widths away from the window's centre counts as diverged
 
@@ -120,6 +129,20 @@ def steps_to_reach(trajectory: Trajectory, min_value: float, tol: float = 1e-3) 
     return int(close[0]) if len(close) else None
 
 
+def steps_to_settle(trajectory: Trajectory, min_value: float, tol: float = 1e-3) -> int | None:
+    """The step from which the loss stays within ``tol`` of ``min_value`` to the end of the run; None if it is not.
+
+    Unlike ``steps_to_reach`` this does not count a run that touches the tolerance and then leaves it (it
+    overshoots, oscillates, or comes to rest just outside): such a run settles later, or never (None).
+    """
+    with np.errstate(invalid="ignore"):
+        outside = np.nonzero(~(trajectory.losses - min_value < tol))[0]  # NaN (after a divergence) is outside
+    if not len(outside):
+        return 0
+    last = int(outside[-1])
+    return None if last == len(trajectory.losses) - 1 else last + 1
+
+
 def tuned_race(
     landscape: str | landscapes.Landscape,
     optimizers: Sequence[str],
@@ -128,13 +151,15 @@ def tuned_race(
     steps: int = 500,
     tol: float = 1e-3,
     start: Sequence[float] | None = None,
+    settle: bool = False,
 ) -> list[Trajectory]:
     """Each optimizer at the learning rate from ``lrs`` that serves it best here, one Trajectory per optimizer.
 
     A fair race gives every optimizer its own best learning rate (one shared rate favours whichever it suits).
-    Best means: the fewest steps to come within ``tol`` of the minimum; among runs that never do, the lowest
-    final loss; a run that diverged only if every rate diverged (then the one that lasted longest). Other
-    hyperparameters stay at their defaults. All runs are computed in one batch.
+    Best means: the fewest steps to come within ``tol`` of the minimum (with ``settle=True``: to come within it
+    and stay there to the end, ``steps_to_settle``); among runs that never do, the lowest final loss; a run that
+    diverged only if every rate diverged (then the one that lasted longest). Other hyperparameters stay at their
+    defaults. All runs are computed in one batch.
     """
     land = landscapes.get(landscape)
     lrs = [float(lr) for lr in lrs]
@@ -146,7 +171,7 @@ def tuned_race(
     def merit(t: Trajectory) -> tuple:
         if t.diverged_at is not None:
             return (2, -t.diverged_at)
-        reached = steps_to_reach(t, land.min_value, tol)
+        reached = (steps_to_settle if settle else steps_to_reach)(t, land.min_value, tol)
         return (0, reached) if reached is not None else (1, float(t.losses[-1]))
 
     return [min(runs[i * len(lrs) : (i + 1) * len(lrs)], key=merit) for i in range(len(optimizers))]

@@ -85,6 +85,8 @@ def test_family_race_grid_draws_each_family_in_colour_over_the_rest():
     coloured = [line for line in axes[1].get_lines() if line.get_label() in families["second"]]
     assert [line.get_label() for line in coloured] == ["adagrad", "adadelta"]
     assert coloured[0].get_color() != coloured[1].get_color()  # the course gives both the same green
+    course_colours = {plotting.optimizer_style(n)[0] for n in optim.optimizer_names()}
+    assert coloured[1].get_color() not in course_colours  # not another optimizer's colour from another column
     greys = [line for line in axes[1].get_lines() if line.get_color() == "#c9c9c9"]
     assert len(greys) == 2  # sgd and momentum, behind
     assert axes[0].get_legend().get_title().get_text() == "first"

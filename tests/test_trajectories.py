@@ -230,3 +230,32 @@ def test_tuned_race_when_every_rate_diverges_or_none_arrives():
     assert slow.hparams["lr"] == 1e-3  # neither arrives: the lower final loss wins
     with pytest.raises(ValueError, match="lrs must hold at least one"):
         trajectories.tuned_race(land, ["gd"], [])
+
+
+def test_steps_to_settle_counts_from_when_the_loss_stays_within_tol():
+    def losses(*values):
+        return trajectories.Trajectory(np.zeros((len(values), 2)), np.array(values), None, "x", "gd")
+
+    touches_then_leaves = losses(5.0, 5e-4, 2e-3, 5e-4, 1e-4)
+    assert trajectories.steps_to_reach(touches_then_leaves, 0.0) == 1
+    assert trajectories.steps_to_settle(touches_then_leaves, 0.0) == 3
+    assert trajectories.steps_to_settle(losses(5.0, 5e-4, 2e-3), 0.0) is None  # comes to rest outside
+    assert trajectories.steps_to_settle(losses(1e-4, 1e-5), 0.0) == 0
+    assert trajectories.steps_to_settle(losses(11.0, 10.5, 10.0), 10.0, tol=0.6) == 1  # gaps, not losses
+    bad = trajectories.run("quadratic", "gd", lr=5.0, steps=40)
+    assert bad.diverged_at is not None and trajectories.steps_to_settle(bad, 0.0) is None
+
+
+def test_tuned_race_can_choose_the_rate_that_settles_soonest():
+    land = landscapes.get("quadratic")
+    lrs = [0.1, 0.3, 1.0, 1.8]
+    [fast] = trajectories.tuned_race(land, ["adam"], lrs, steps=150)
+    [settled] = trajectories.tuned_race(land, ["adam"], lrs, steps=150, settle=True)
+    best = trajectories.steps_to_settle(settled, land.min_value)
+    assert best is not None
+    for lr in lrs:  # no other rate settles sooner
+        other = trajectories.steps_to_settle(trajectories.run(land, "adam", lr=lr, steps=150), land.min_value)
+        assert other is None or other >= best
+    # the rate that first touches the tolerance overshoots it and settles later than the chosen one
+    assert trajectories.steps_to_reach(fast, land.min_value) < trajectories.steps_to_settle(fast, land.min_value)
+    assert trajectories.steps_to_settle(fast, land.min_value) > best
