@@ -1212,13 +1212,15 @@ class MomentumMap(_LiveFigure):
         mus = np.linspace(0, 1, 50)
         if nesterov:
             self._boundary.set_data((2 + 2 * mus) / (1 + 2 * mus), mus)
-            self._boundary.set_label("boundary lr·λmax = (2 + 2μ) / (1 + 2μ)")
+            self._boundary.set_label("boundary (2 + 2μ) / (1 + 2μ)")
         else:
             self._boundary.set_data(2 + 2 * mus, mus)
-            self._boundary.set_label("boundary lr·λmax = 2 + 2μ")
+            self._boundary.set_label("boundary 2 + 2μ")
         with plotting.style():
             handles = [self._boundary, self._pick] if nesterov else [self._boundary, self._polyak_marker, self._pick]
-            self.ax_map.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.85)
+            # in the grey (diverging) corner, clear of the boundary, the μ = 0 row and the low-lr columns
+            corner = "upper right" if nesterov else "lower right"
+            self.ax_map.legend(handles=handles, loc=corner, fontsize=8, framealpha=0.85)
         name = "Nesterov" if nesterov else "Heavy-ball"
         self.ax_map.set_title(f"{name} convergence rate, condition {condition:g}")
         for artist in self._contours:
