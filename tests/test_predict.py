@@ -106,4 +106,6 @@ def test_the_widget_checks_what_the_learner_picked():
     assert widget.result.passed and "Correct" in widget.feedback.value
     bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/plain"].startswith("Predict before you run the next cell") and q.prompt in bundle["text/plain"]
+    text = bundle["text/plain"]
+    assert text.startswith("Predict before you run the next cell") and q.prompt in " ".join(text.split("\n"))
+    assert max(map(len, text.splitlines())) <= predict.TEXT_WIDTH, "a notebook's text output breaks inside words"

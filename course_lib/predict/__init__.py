@@ -19,6 +19,7 @@ import html
 import importlib
 import math
 import string
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from course_lib.checking import CheckResult
 
 __all__ = ["Question", "Prediction", "ask", "answer", "get", "ids"]
 
+TEXT_WIDTH = 100  # characters per line of a question's plain text (JupyterLab fits about 110 beside its sidebar)
 _BANKS = ("nb00", "nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07", "nb08")
 
 
@@ -65,8 +67,10 @@ class Question:
 
     def as_text(self) -> str:
         """The question as plain text: what a reader without a running kernel sees in place of the widget."""
-        lines = [f"Predict before you run the next cell: {self.prompt}"]
-        lines += [f"  ({letter}) {choice}" for letter, choice in zip(self.letters, self.choices, strict=True)]
+        # wrapped at TEXT_WIDTH: a notebook's text output breaks longer lines anywhere, even inside a word
+        lines = textwrap.wrap(f"Predict before you run the next cell: {self.prompt}", TEXT_WIDTH)
+        for letter, choice in zip(self.letters, self.choices, strict=True):
+            lines += textwrap.wrap(f"  ({letter}) {choice}", TEXT_WIDTH, subsequent_indent="      ")
         if not self.choices:
             lines.append(f"  (a number{', in ' + self.unit if self.unit else ''})")
         lines.append("Run this cell to answer it.")
