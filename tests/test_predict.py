@@ -109,3 +109,14 @@ def test_the_widget_checks_what_the_learner_picked():
     text = bundle["text/plain"]
     assert text.startswith("Predict before you run the next cell") and q.prompt in " ".join(text.split("\n"))
     assert max(map(len, text.splitlines())) <= predict.TEXT_WIDTH, "a notebook's text output breaks inside words"
+
+
+@pytest.mark.parametrize("question_id", predict.ids())
+def test_a_questions_plain_text_fits_a_notebook_page_and_keeps_its_words_whole(question_id):
+    """An untrusted notebook shows the question's plain text, and JupyterLab breaks a longer line anywhere."""
+    q = predict.get(question_id)
+    lines = q.as_text().splitlines()
+    assert max(map(len, lines)) <= predict.TEXT_WIDTH
+    words = " ".join(line.strip() for line in lines).split()
+    assert " ".join(q.prompt.split()) in " ".join(words), "the prompt, word for word"
+    assert not any(line.rstrip().endswith("-") for line in lines), "a line ends inside a hyphenated word"

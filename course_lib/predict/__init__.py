@@ -68,9 +68,10 @@ class Question:
     def as_text(self) -> str:
         """The question as plain text: what a reader without a running kernel sees in place of the widget."""
         # wrapped at TEXT_WIDTH: a notebook's text output breaks longer lines anywhere, even inside a word
-        lines = textwrap.wrap(f"Predict before you run the next cell: {self.prompt}", TEXT_WIDTH)
+        wrap = dict(width=TEXT_WIDTH, break_on_hyphens=False, break_long_words=False)  # "one-cycle" stays whole
+        lines = textwrap.wrap(f"Predict before you run the next cell: {self.prompt}", **wrap)
         for letter, choice in zip(self.letters, self.choices, strict=True):
-            lines += textwrap.wrap(f"  ({letter}) {choice}", TEXT_WIDTH, subsequent_indent="      ")
+            lines += textwrap.wrap(f"  ({letter}) {choice}", subsequent_indent="      ", **wrap)
         if not self.choices:
             lines.append(f"  (a number{', in ' + self.unit if self.unit else ''})")
         lines.append("Run this cell to answer it.")
