@@ -94,6 +94,12 @@ def test_correct_alternatives_pass(fn):
     assert result.passed, result.message
 
 
+def named_mistakes(ex, wrong_versions) -> set[str]:
+    """The catalogued mistakes that the check names for at least one of the wrong versions."""
+    messages = [run_check(ex, fn).message for fn, _ in wrong_versions]
+    return {m.name for m in ex.mistakes for msg in messages if msg.startswith(f"It looks like {m.name}.")}
+
+
 def test_a_stub_is_not_done_yet_and_the_solution_is_shown_on_request():
     result = exercises.check_clip_by_norm(clip_stub)
     assert not result.passed and result.status == "not done"
@@ -101,13 +107,7 @@ def test_a_stub_is_not_done_yet_and_the_solution_is_shown_on_request():
 
 
 def test_every_catalogue_entry_is_reached_by_a_learner_style_version():
-    named = {
-        m.name
-        for fn, _ in WRONG
-        for m in EX.mistakes
-        if run_check(EX, fn).message.startswith(f"It looks like {m.name}.")
-    }
-    assert named == {m.name for m in EX.mistakes}
+    assert named_mistakes(EX, WRONG) == {m.name for m in EX.mistakes}
 
 
 @pytest.mark.parametrize("label", [label for label, _ in EX.cases])
@@ -215,13 +215,7 @@ def test_scaled_lr_correct_alternatives_pass(fn):
 
 
 def test_scaled_lr_catalogue_is_reached_and_every_case_needed():
-    named = {
-        m.name
-        for fn, _ in LR_WRONG
-        for m in LR.mistakes
-        if run_check(LR, fn).message.startswith(f"It looks like {m.name}.")
-    }
-    assert named == {m.name for m in LR.mistakes}
+    assert named_mistakes(LR, LR_WRONG) == {m.name for m in LR.mistakes}
     assert [label for label, _ in LR.cases] == [
         "the first step",
         "after the warmup",
